@@ -29,12 +29,12 @@
 mod error;
 mod fixed;
 mod fp;
-// GF128 lands next.
+mod gf128;
 
 pub use error::{FieldError, FixedPointError};
 pub use fixed::FixedPoint;
 pub use fp::Fp;
-
+pub use gf128::{Gf128, Gf128Wide};
 use subtle::{ConditionallySelectable, ConstantTimeEq, CtOption};
 
 /// A finite field, as the SPDZ/MASCOT protocols use it.
