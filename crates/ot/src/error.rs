@@ -37,8 +37,9 @@ pub enum OtError {
     /// state has been dropped.
     #[error("OT instance unusable after an earlier abort")]
     Poisoned,
-    // NETTODO /// The transport failed. #[error(transparent)]
-    // NETTODO Net(#[from] spdz_net::NetError),
+    /// The transport failed.
+    #[error(transparent)]
+    Net(#[from] spdz_net::NetError),
 }
 
 /// Named cheating strategies, for the adversarial tests and `spdz ... --cheat`.

@@ -23,5 +23,19 @@ pub mod transpose;
 pub use block::Block;
 pub use error::{OtCheat, OtError};
 
-/// A party's index in the computation.
-pub type PartyId = usize;
+pub use spdz_net::PartyId;
+
+/// Step tags of this crate (the range `0x0100_0000..` is reserved for OT).
+pub mod steps {
+    use spdz_net::Step;
+    /// Base OT: the sender's point A.
+    pub const BASE_SENDER: Step = Step::new(0x0100_0001);
+    /// Base OT: the receiver's point pairs.
+    pub const BASE_RECEIVER: Step = Step::new(0x0100_0002);
+    /// KOS extension: the receiver's matrix u and its coin-toss commitment.
+    pub const KOS_EXTEND: Step = Step::new(0x0100_0011);
+    /// KOS extension: the sender's coin-toss seed.
+    pub const KOS_SEED: Step = Step::new(0x0100_0012);
+    /// KOS extension: the receiver's opening and check values (x, t).
+    pub const KOS_CHECK: Step = Step::new(0x0100_0013);
+}

@@ -33,9 +33,9 @@
 //! libOTe does); the identity is rejected for A and for every r_j (for honest parties this
 //! happens with probability 2^-252).
 
-// mod driver;
+mod driver;
 
-// pub use driver::{receive, receive_with_cheat, send, send_with_cheat, session_id};
+pub use driver::{receive, receive_with_cheat, send, send_with_cheat, session_id};
 
 use crate::PartyId;
 use crate::block::Block;
