@@ -1,7 +1,50 @@
 //! The MASCOT offline phase (Keller–Orsini–Scholl, CCS 2016, ePrint 2016/505).
 //!
-//! Will contain: coin tossing (F_Rand) by hash commitments, COPEe, authentication Π_[[·]],
-//! Π_Triple (Multiply, Combine, Authenticate, Sacrifice), the batched Π_MACCheck, input masks,
-//! random bits, the on-disk store and the preprocessing-source trait the online phase consumes.
-//! See `papers/mascot.md`.
+//! Produces MAC-authenticated Beaver triples, square pairs, random bits and input masks between
+//! the parties themselves, through oblivious transfer, with every check of the paper, so that a
+//! cheating party is caught before any of its material is used. There is no trusted dealer.
+//!
+//! | paper object | module |
+//! |---|---|
+//! | F_Commit (hash commitments) | [`commit`] |
+//! | F_Rand (coin tossing) | [`coin`] |
+//! | Π_MACCheck | [`mac_check`] |
+//! | shares, triples, masks; the [`Preprocessing`] trait | [`shares`], [`preprocessing`] |
+//! | named cheating strategies | [`cheat`] |
+//!
+//! The protocol map with figure numbers is in `papers/mascot.md` of the repository.
+//!
+//! Protocol cores are sans-IO state machines (typestate: each round consumes the state);
+//! `async` drivers move their messages over a [`spdz_net::Transport`].
 #![forbid(unsafe_code)]
+
+pub mod cheat;
+pub mod coin;
+pub mod commit;
+#[cfg(feature = "insecure-test-dealer")]
+pub mod dealer;
+mod error;
+pub mod mac_check;
+pub mod preprocessing;
+pub mod shares;
+#[cfg(test)]
+mod testing;
+
+pub use cheat::{Cheat, ExpectedAbort};
+pub use error::OfflineError;
+pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
+pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
+
+/// Protocol step tags of this crate (range 0x0200_0000..).
+pub mod steps {
+    use spdz_net::Step;
+
+    /// F_Rand round 1: seed commitments.
+    pub const COIN_COMMIT: Step = Step::new(0x0200_0001);
+    /// F_Rand round 2: seed openings.
+    pub const COIN_OPEN: Step = Step::new(0x0200_0002);
+    /// Π_MACCheck round 1: commitments to σ_i.
+    pub const MAC_COMMIT: Step = Step::new(0x0200_0011);
+    /// Π_MACCheck round 2: openings of σ_i.
+    pub const MAC_OPEN: Step = Step::new(0x0200_0012);
+}
