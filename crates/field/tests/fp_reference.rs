@@ -2,8 +2,6 @@
 
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, Zero};
-mod common;
-
 use proptest::prelude::*;
 use spdz_field::{Field, FieldError, Fp};
 
@@ -146,11 +144,6 @@ proptest! {
             let rejected = matches!(r, Err(FieldError::NonCanonical { index: 0 }));
             prop_assert!(rejected);
         }
-    }
-
-    #[test]
-    fn generic_field_laws(a in fp(), b in fp(), c in fp()) {
-        common::check_field_laws::<Fp>(a, b, c)?;
     }
 
     #[test]

@@ -1,7 +1,51 @@
-//! The SPDZ online phase (Damgård–Pastro–Smart–Zakarias, CRYPTO 2012).
+//! The SPDZ online phase (Damgård–Pastro–Smart–Zakarias, CRYPTO 2012, ePrint 2011/535),
+//! on preprocessing from MASCOT (Keller–Orsini–Scholl, CCS 2016, ePrint 2016/505).
 //!
-//! Will contain: authenticated share vectors, input with a broadcast consistency check, linear
-//! operations, Beaver multiplication, opening with deferred batched MAC checks, and fixed-point
-//! arithmetic (probabilistic truncation, comparison, reciprocal, exp, sigmoid). See
-//! `papers/spdz.md`.
+//! Users program against [`Party`]: authenticated share vectors [`Shared`] are the unit,
+//! linear operations are local, [`Party::mul`] multiplies a whole vector in one round, and
+//! nothing is released before the MAC check: [`Party::reveal`] returns [`Opened`] values only
+//! after the input broadcast consistency check and the batched Π_MACCheck over every value
+//! opened so far have passed. Any failure poisons the handle (it drops its secret state and
+//! returns [`OnlineError::Aborted`] from then on).
+//!
+//! | module | what | paper step |
+//! |---|---|---|
+//! | [`share`] | `[[x]]` vectors, local linear operations, opened values | SPDZ, linear ops |
+//! | [`input`] | input masks, broadcast digest check | SPDZ input; broadcast with abort |
+//! | [`mul`] | Beaver multiplication and squaring (local halves) | Beaver 1991 / SPDZ |
+//! | [`open`] | opening, pending list; Π_MACCheck from `spdz_offline::mac_check` | MASCOT Π_MACCheck |
+//! | [`party`] | the driver: rounds, checks, poisoning, cheats | |
+//! | [`fixed`] | TruncPR, LTZ, EQZ, ReLU, reciprocal, exp, sigmoid | Catrina–Saxena 2010, Catrina–de Hoogh 2010 |
+//! | [`budget`] | preprocessing consumed per operation | |
+//! | [`bench`] | `M` multiplications with timing and counters (for `spdz mul`) | |
+//!
+//! The statistical and computational parameters, the MAC-check schedule and the measured
+//! accuracy of every fixed-point function are in `papers/spdz.md`.
+//!
+//! An **insecure** ideal preprocessing source for testing the online phase alone exists behind
+//! the cargo feature `insecure-test-dealer` ([`insecure_test_dealer`]); it is never enabled by
+//! default or by the command-line tool.
 #![forbid(unsafe_code)]
+
+pub mod bench;
+pub mod budget;
+pub mod cheat;
+pub mod error;
+pub mod fixed;
+pub mod input;
+pub mod mul;
+pub mod open;
+pub mod party;
+mod prep;
+pub mod share;
+
+#[cfg(any(test, feature = "insecure-test-dealer"))]
+pub mod insecure_test_dealer;
+
+pub use bench::{MulReport, run_multiplications};
+pub use budget::Budget;
+pub use cheat::Cheat;
+pub use error::{AbortReason, OnlineError};
+pub use fixed::FixedParams;
+pub use party::Party;
+pub use share::{Opened, Shared};

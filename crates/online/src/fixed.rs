@@ -1,0 +1,939 @@
+//! Fixed-point arithmetic, comparison and nonlinear functions on authenticated shares.
+//!
+//! A real `x` is the field element `x̃ = round(x·2^f)` in the signed range of `F_p`
+//! (`spdz_field::FixedPoint`). Defaults: `f = 16` fractional bits, `k = 64` (every value
+//! passed to a truncation or comparison satisfies `|x̃| < 2^(k−1)`), and statistical masking
+//! parameter `s = 40` (MP-SPDZ's default): an opened masked value `x̃ + 2^(k−1) + r` with
+//! `r < 2^(k+s)` is within statistical distance `2^−s` of independent of `x̃`. No wrap-around
+//! mod p requires `k + s ≤ 126`, so with `k = 64`, `s ≤ 62`. (The MAC checks are separate and
+//! keep their `≥ 2^−126` soundness.)
+//!
+//! Random bits are the expensive preprocessing, so every protocol uses exactly as many as its
+//! masking bound needs: `k + s` bits for a truncation or comparison of a `k`-bit value (the
+//! `m` low bits of the mask must be bits; the `k + s − m` high bits mask statistically and
+//! are bits too, since MASCOT offers no cheaper bounded randomness). Internal truncations of
+//! values with a smaller bound use that smaller bound. Exact counts per element are computed
+//! by the `cost_*` functions of [`FixedParams`] and asserted against what the handle actually
+//! draws in the tests.
+//!
+//! | operation | paper / algorithm | bits / element (defaults) | triples | rounds |
+//! |---|---|---|---|---|
+//! | [`Party::trunc_pr`] | Catrina–Saxena 2010, TruncPR | `k + s` = 104 | 0 | 1 |
+//! | [`Party::fx_mul`] | product + TruncPR | 104 | 1 | 2 |
+//! | [`Party::ltz`] | Catrina–de Hoogh 2010, LTZ = −Trunc(a, k−1) via Mod2m + BitLT | 104 | 124 | 7 |
+//! | [`Party::eqz`] | Catrina–de Hoogh 2010, EQZ (bits of `c − r` and a product tree) | 104 | 63 | 7 |
+//! | [`Party::relu`] | `x − x·LTZ(x)` | 104 | 125 | 8 |
+//! | [`Party::reciprocal`] | sign, BitDec + prefix-OR normalisation, Newton–Raphson (4 it.) | see `cost_reciprocal` | | |
+//! | [`Party::exp`] | `2^(x log2 e)`: integer part by BitDec, fraction by degree-9 Taylor | see `cost_exp` | | |
+//! | [`Party::sigmoid`] | `1/(1+e^−|x|)` with a clamp, Newton–Raphson on [1, 2], sign fix | see `cost_sigmoid` | | |
+//!
+//! Accuracy (measured against f64 over 10,000 random inputs each, asserted by
+//! `tests/online_fixed.rs`; see `papers/spdz.md`): products within 1 unit (`2^−16`);
+//! comparisons exact; reciprocal and division, exp and sigmoid within the bounds stated on
+//! each function.
+
+use spdz_field::{Field, FixedPoint, Fp};
+use spdz_net::Transport;
+use spdz_offline::Preprocessing;
+
+use crate::budget::Budget;
+use crate::error::OnlineError;
+use crate::party::Party;
+use crate::share::Shared;
+
+/// Newton–Raphson iterations of the general reciprocal (initial relative error ≤ 0.0858,
+/// squared each iteration: 2^−56 after four, so the working precision limits the result).
+pub const RECIPROCAL_ITERATIONS: usize = 4;
+/// Newton–Raphson iterations of the reciprocal inside the sigmoid (on [1, 2]; 2^−28 after 3).
+pub const SIGMOID_ITERATIONS: usize = 3;
+/// Degree of the Taylor polynomial of `2^t` on `t ∈ (−1, 1)` in [`Party::exp`]
+/// (remainder ≤ 2·(ln 2)^10/10! ≈ 1.4·10^−8).
+pub const EXP_DEGREE: usize = 9;
+/// Sigmoid clamps `|x|` to this (σ(11) = 1 − 1.7·10^−5, within about one unit of 1).
+pub const SIGMOID_CLAMP: u128 = 11;
+
+/// Fixed-point parameters of the online phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedParams {
+    /// `f`: fractional bits (default 16).
+    pub frac_bits: u32,
+    /// `k`: bound on values given to truncation and comparison, `|x̃| < 2^(k−1)` (default 64).
+    pub int_bits: u32,
+    /// `s`: statistical masking parameter of truncation and comparison (default 40).
+    pub stat_bits: u32,
+}
+
+impl Default for FixedParams {
+    fn default() -> Self {
+        Self {
+            frac_bits: 16,
+            int_bits: 64,
+            stat_bits: 40,
+        }
+    }
+}
+
+pub(crate) fn pow2(m: u32) -> Fp {
+    debug_assert!(m <= 126);
+    Fp::from_u128(1u128 << m)
+}
+
+/// `2^−m = 2^(127−m)` in `F_p` since `2^127 ≡ 1 (mod 2^127 − 1)`.
+pub(crate) fn inv_pow2(m: u32) -> Fp {
+    if m == 0 { Fp::ONE } else { pow2(127 - m) }
+}
+
+fn low_bits(c: Fp, m: u32) -> u128 {
+    c.to_u128() & ((1u128 << m) - 1)
+}
+
+fn bit_fp(c: u128, j: u32) -> Fp {
+    Fp::from_u128((c >> j) & 1)
+}
+
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
+fn round_scaled(x: f64, bits: u32) -> Fp {
+    // Public constants only; 0 ≤ x·2^bits < 2^100 here.
+    Fp::from_u128((x * 2f64.powi(bits as i32)).round() as u128)
+}
+
+impl FixedParams {
+    /// Validated parameters.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] unless `1 ≤ f < k`, `s ≥ 1` and `k + s ≤ 126`.
+    pub fn new(frac_bits: u32, int_bits: u32, stat_bits: u32) -> Result<Self, OnlineError> {
+        if frac_bits == 0 || frac_bits >= int_bits || stat_bits == 0 || int_bits + stat_bits > 126 {
+            return Err(OnlineError::ApiMisuse {
+                what: "fixed-point parameters need 1 ≤ f < k and k + s ≤ 126",
+            });
+        }
+        Ok(Self {
+            frac_bits,
+            int_bits,
+            stat_bits,
+        })
+    }
+
+    /// The matching encoder/decoder of `spdz_field`.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if the field crate rejects the parameters.
+    pub fn encoding(&self) -> Result<FixedPoint, OnlineError> {
+        FixedPoint::new(self.frac_bits, self.int_bits).map_err(|_| OnlineError::ApiMisuse {
+            what: "fixed-point parameters",
+        })
+    }
+
+    fn check_trunc(&self, k: u32, m: u32) -> Result<(), OnlineError> {
+        if k == 0 || m >= k || k + self.stat_bits > 126 {
+            return Err(OnlineError::ApiMisuse {
+                what: "truncation needs m < k and k + s ≤ 126",
+            });
+        }
+        Ok(())
+    }
+
+    /// `K = k − f`: magnitude bits of a divisor (`|ỹ| < 2^K`).
+    fn recip_bits(&self) -> u32 {
+        self.int_bits - self.frac_bits
+    }
+
+    /// Working precision of the reciprocal's Newton–Raphson (37 with the defaults).
+    fn recip_precision(&self) -> Option<u32> {
+        let p = (125 - self.stat_bits)
+            .checked_sub(self.recip_bits())?
+            .min(40);
+        (p >= 20
+            && 2 * p + 3 + self.stat_bits <= 126
+            && p + self.recip_bits() >= 2 * self.frac_bits)
+            .then_some(p)
+    }
+
+    /// Working precision `2f` of exp and sigmoid, the largest integer part `i_max` of
+    /// `x·log2 e + f` that exp supports, and the bit length of `i_max`.
+    fn exp_layout(&self) -> Option<(u32, u32, u32)> {
+        let f2 = 2 * self.frac_bits;
+        let i_max = (126 - self.stat_bits).checked_sub(f2 + 2)?;
+        if i_max <= self.frac_bits || 2 * f2 + 3 + self.stat_bits > 126 {
+            return None;
+        }
+        let ei = 32 - i_max.leading_zeros();
+        Some((f2, i_max, ei))
+    }
+
+    /// Per element: TruncPR of a `k`-bit value (`m > 0`).
+    #[must_use]
+    pub fn cost_trunc(&self, k: u32) -> Budget {
+        Budget::bits((k + self.stat_bits) as usize)
+    }
+
+    /// Per element: BitLT of an `m`-bit public value and `m` secret bits.
+    #[must_use]
+    pub fn cost_bitlt(&self, m: u32) -> Budget {
+        Budget::triples(2 * (m as usize).saturating_sub(1))
+    }
+
+    /// Per element: fixed-point multiplication.
+    #[must_use]
+    pub fn cost_fx_mul(&self) -> Budget {
+        Budget::triples(1) + self.cost_trunc(self.int_bits)
+    }
+
+    /// Per element: less-than-zero (also [`Party::lt`]).
+    #[must_use]
+    pub fn cost_ltz(&self) -> Budget {
+        self.cost_trunc(self.int_bits) + self.cost_bitlt(self.int_bits - 1)
+    }
+
+    /// Per element: equality with zero (also [`Party::eq`]).
+    #[must_use]
+    pub fn cost_eqz(&self) -> Budget {
+        self.cost_trunc(self.int_bits) + Budget::triples((self.int_bits - 1) as usize)
+    }
+
+    /// Per element: ReLU.
+    #[must_use]
+    pub fn cost_relu(&self) -> Budget {
+        self.cost_ltz() + Budget::triples(1)
+    }
+
+    /// Per element: bit decomposition of a `bits`-bit non-negative value.
+    #[must_use]
+    pub fn cost_bitdec(&self, bits: u32) -> Budget {
+        self.cost_trunc(bits) + Budget::triples((bits - 1) as usize)
+    }
+
+    /// Per element: reciprocal (zero for parameters it does not support).
+    #[must_use]
+    pub fn cost_reciprocal(&self) -> Budget {
+        let Some(p) = self.recip_precision() else {
+            return Budget::zero();
+        };
+        let kk = self.recip_bits();
+        let mut b = self.cost_ltz()
+            + Budget::triples(1)
+            + self.cost_bitdec(kk)
+            + Budget::triples(kk as usize - 1);
+        b += &Budget::triples(1);
+        if kk > p {
+            b += &self.cost_trunc(kk + 1);
+        }
+        b += &((Budget::triples(2) + self.cost_trunc(2 * p + 3) * 2) * RECIPROCAL_ITERATIONS);
+        b += &(Budget::triples(1) + self.cost_trunc(p + kk + 1) + Budget::triples(1));
+        b
+    }
+
+    /// Per element: division.
+    #[must_use]
+    pub fn cost_div(&self) -> Budget {
+        self.cost_reciprocal() + self.cost_fx_mul()
+    }
+
+    /// Per element: exp (zero for parameters it does not support).
+    #[must_use]
+    pub fn cost_exp(&self) -> Budget {
+        let Some((f2, _, ei)) = self.exp_layout() else {
+            return Budget::zero();
+        };
+        self.cost_trunc(ei + f2 + 1)
+            + self.cost_bitdec(ei)
+            + Budget::triples(ei as usize - 1)
+            + (Budget::triples(1) + self.cost_trunc(2 * f2 + 1)) * (EXP_DEGREE - 1)
+            + self.cost_trunc(2 * f2 + 2)
+            + Budget::triples(1)
+            + self.cost_trunc(126 - self.stat_bits)
+    }
+
+    /// Per element: sigmoid.
+    #[must_use]
+    pub fn cost_sigmoid(&self) -> Budget {
+        let f3 = 2 * self.frac_bits;
+        self.cost_ltz() * 2
+            + Budget::triples(2)
+            + self.cost_exp()
+            + (Budget::triples(2) + self.cost_trunc(2 * f3 + 3) * 2) * SIGMOID_ITERATIONS
+            + self.cost_trunc(f3 + 2)
+            + Budget::triples(1)
+    }
+}
+
+/// `n` elements' worth of `width` random bits each, element `e`'s bit `j` at `e·width + j`.
+struct BitBlock {
+    bits: Shared<Fp>,
+    n: usize,
+    width: usize,
+}
+
+impl BitBlock {
+    /// Bit `j` of every element.
+    fn bit(&self, j: u32) -> Shared<Fp> {
+        let idx: Vec<usize> = (0..self.n).map(|e| e * self.width + j as usize).collect();
+        self.bits.gather(&idx)
+    }
+
+    /// `Σ_{i < len} 2^i · bit(start + i)` for every element.
+    fn int(&self, start: u32, len: u32) -> Shared<Fp> {
+        let (vs, ms) = (self.bits.values(), self.bits.macs());
+        let mut values = Vec::with_capacity(self.n);
+        let mut macs = Vec::with_capacity(self.n);
+        for e in 0..self.n {
+            let base = e * self.width + start as usize;
+            let (mut v, mut m) = (Fp::ZERO, Fp::ZERO);
+            for i in (0..len as usize).rev() {
+                v = v + v + vs[base + i];
+                m = m + m + ms[base + i];
+            }
+            values.push(v);
+            macs.push(m);
+        }
+        Shared::from_parts(values, macs)
+    }
+}
+
+/// Splits the concatenation of `parts` equal-length vectors back into its parts.
+fn split(x: &Shared<Fp>, parts: usize) -> Vec<Shared<Fp>> {
+    let n = x.len() / parts.max(1);
+    (0..parts).map(|i| x.slice(i * n, n)).collect()
+}
+
+macro_rules! guarded {
+    ($self:ident, $inner:expr) => {{
+        $self.ensure_live()?;
+        let r = $inner.await;
+        $self.finish(r)
+    }};
+}
+
+impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
+    /// Use these fixed-point parameters (default [`FixedParams::default`]).
+    #[must_use]
+    pub fn with_fixed_params(mut self, params: FixedParams) -> Self {
+        self.fixed = params;
+        self
+    }
+
+    /// The fixed-point parameters.
+    #[must_use]
+    pub fn fixed_params(&self) -> FixedParams {
+        self.fixed
+    }
+
+    /// Party `owner` inputs reals (fixed-point encoded; `Some` only at the owner).
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if a value is not encodable; otherwise as [`Party::input`].
+    pub async fn input_fixed(
+        &mut self,
+        owner: usize,
+        values: Option<&[f64]>,
+        n: usize,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        let enc = self.fixed.encoding()?;
+        let encoded = match values {
+            Some(v) => Some(enc.encode_slice(v).map_err(|_| OnlineError::ApiMisuse {
+                what: "input_fixed: value not encodable",
+            })?),
+            None => None,
+        };
+        self.input(owner, encoded.as_deref(), n).await
+    }
+
+    /// Reveal (after the checks) and decode as reals.
+    ///
+    /// # Errors
+    /// As [`Party::reveal`].
+    pub async fn reveal_fixed(&mut self, x: &Shared<Fp>) -> Result<Vec<f64>, OnlineError> {
+        let enc = self.fixed.encoding()?;
+        let opened = self.reveal(x).await?;
+        Ok(enc.decode_slice(opened.values()))
+    }
+
+    /// Authenticated shares of public reals.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if a value is not encodable.
+    pub fn public_fixed(&self, c: &[f64]) -> Result<Shared<Fp>, OnlineError> {
+        let enc = self.fixed.encoding()?;
+        let v = enc.encode_slice(c).map_err(|_| OnlineError::ApiMisuse {
+            what: "public_fixed: value not encodable",
+        })?;
+        self.public(&v)
+    }
+
+    // ---- truncation ------------------------------------------------------------------------
+
+    /// Probabilistic truncation (Catrina–Saxena 2010, TruncPR): `⌊x̃ / 2^m⌋` or that plus one,
+    /// rounding up with probability `(x̃ mod 2^m)/2^m`, for `|x̃| < 2^(k−1)`. One round,
+    /// `k + s` random bits per element.
+    ///
+    /// Steps: (1) `r' = Σ_{i<m} 2^i b_i`, `r'' = Σ_{i<k+s−m} 2^i b_{m+i}` from random bits;
+    /// (2) open `c = x̃ + 2^(k−1) + 2^m r'' + r'`; (3) `[[y]] = ([[x̃]] − (c mod 2^m) + [[r']]) ·
+    /// 2^−m`.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] unless `m < k` and `k + s ≤ 126`; otherwise as [`Party::mul`].
+    pub async fn trunc_pr(
+        &mut self,
+        x: &Shared<Fp>,
+        k: u32,
+        m: u32,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        self.fixed.check_trunc(k, m)?;
+        guarded!(self, self.trunc_inner(x, k, m))
+    }
+
+    async fn trunc_inner(
+        &mut self,
+        x: &Shared<Fp>,
+        k: u32,
+        m: u32,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        self.fixed.check_trunc(k, m)?;
+        let n = x.len();
+        if n == 0 || m == 0 {
+            return Ok(x.clone());
+        }
+        let s = self.fixed.stat_bits;
+        let width = k + s;
+        // TruncPR, step 1: the mask from k + s random bits.
+        let blk = BitBlock {
+            bits: self.draw_bits(n * width as usize)?,
+            n,
+            width: width as usize,
+        };
+        let r_low = blk.int(0, m);
+        let r = &blk.int(m, width - m).scale(pow2(m)) + &r_low;
+        // Step 2: open c = x + 2^(k−1) + r.
+        let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
+        let c = self
+            .open_raw(masked.values(), masked.macs(), "TruncPR c")
+            .await?;
+        // Step 3: (x − c' + r') · 2^−m, with c' = c mod 2^m public.
+        let neg_c: Vec<Fp> = c.iter().map(|&c| -Fp::from_u128(low_bits(c, m))).collect();
+        Ok(self.add_public(&(x + &r_low), &neg_c)?.scale(inv_pow2(m)))
+    }
+
+    /// Fixed-point product `x·y` (truncated by `f`; error below one unit `2^−f`).
+    ///
+    /// # Errors
+    /// As [`Party::mul`].
+    pub async fn fx_mul(
+        &mut self,
+        x: &Shared<Fp>,
+        y: &Shared<Fp>,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        if x.len() != y.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "fx_mul: length mismatch",
+            });
+        }
+        guarded!(self, self.fx_mul_inner(x, y))
+    }
+
+    async fn fx_mul_inner(
+        &mut self,
+        x: &Shared<Fp>,
+        y: &Shared<Fp>,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        let z = self.mul(x, y).await?;
+        let (k, f) = (self.fixed.int_bits, self.fixed.frac_bits);
+        self.trunc_inner(&z, k, f).await
+    }
+
+    // ---- bitwise building blocks --------------------------------------------------------------
+
+    /// Element-wise selection by public bits: `bits[e] ? if_one[e] : if_zero[e]` (linear).
+    fn select_public(&self, bits: &[Fp], if_one: &Shared<Fp>, if_zero: &Shared<Fp>) -> Shared<Fp> {
+        let not: Vec<Fp> = bits.iter().map(|&b| Fp::ONE - b).collect();
+        &if_one.scale_each(bits) + &if_zero.scale_each(&not)
+    }
+
+    /// `[[1 − b]]`.
+    fn one_minus(&self, b: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        self.add_public_scalar(&(-b), Fp::ONE)
+    }
+
+    /// BitLT (Catrina–de Hoogh 2010, via a carry-out): `[[c < r]]` for public `m`-bit `c` and
+    /// secret bits `r_0..r_{m−1}` (bits `0..m` of `blk`). `c < r` iff adding `c + ¬r + 1`
+    /// has no carry out of bit `m`; carries by a log-depth tree of (generate, propagate)
+    /// pairs: `⌈log2 m⌉` rounds, `2(m − 1)` triples.
+    async fn bitlt_inner(
+        &mut self,
+        c: &[u128],
+        blk: &BitBlock,
+        m: u32,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        let n = c.len();
+        let zero_n = Shared::zeros(n);
+        let mut groups: Vec<(Shared<Fp>, Shared<Fp>)> = Vec::with_capacity(m as usize);
+        for j in 0..m {
+            let xj: Vec<Fp> = c.iter().map(|&c| bit_fp(c, j)).collect();
+            let rj = blk.bit(j);
+            let not_r = self.one_minus(&rj)?;
+            // g = x ∧ ¬r, p = x ⊕ ¬r (linear, x public).
+            let g = self.select_public(&xj, &not_r, &zero_n);
+            let p = self.select_public(&xj, &rj, &not_r);
+            if j == 0 {
+                // Carry-in 1: position 0 generates iff g_0 ∨ p_0 (exclusive, so a sum).
+                groups.push((&g + &p, Shared::zeros(n)));
+            } else {
+                groups.push((g, p));
+            }
+        }
+        while groups.len() > 1 {
+            let pairs = groups.len() / 2;
+            let mut lhs: Vec<&Shared<Fp>> = Vec::with_capacity(2 * pairs);
+            let mut rhs: Vec<&Shared<Fp>> = Vec::with_capacity(2 * pairs);
+            for i in 0..pairs {
+                lhs.push(&groups[2 * i + 1].1);
+                rhs.push(&groups[2 * i].0);
+            }
+            for i in 0..pairs {
+                lhs.push(&groups[2 * i + 1].1);
+                rhs.push(&groups[2 * i].1);
+            }
+            let prod = self
+                .mul(&Shared::concat(&lhs), &Shared::concat(&rhs))
+                .await?;
+            let prod = split(&prod, 2 * pairs);
+            let mut next = Vec::with_capacity(pairs + 1);
+            for i in 0..pairs {
+                // (G, P) = (G_h + P_h·G_l, P_h·P_l)
+                next.push((&groups[2 * i + 1].0 + &prod[i], prod[pairs + i].clone()));
+            }
+            if groups.len() % 2 == 1
+                && let Some(last) = groups.pop()
+            {
+                next.push(last);
+            }
+            groups = next;
+        }
+        let carry = groups.pop().map_or_else(|| Shared::zeros(n), |g| g.0);
+        self.one_minus(&carry)
+    }
+
+    /// Product of all vectors (a balanced tree: `len − 1` triples, `⌈log2 len⌉` rounds).
+    async fn product_inner(&mut self, mut xs: Vec<Shared<Fp>>) -> Result<Shared<Fp>, OnlineError> {
+        while xs.len() > 1 {
+            let pairs = xs.len() / 2;
+            let lhs: Vec<&Shared<Fp>> = (0..pairs).map(|i| &xs[2 * i]).collect();
+            let rhs: Vec<&Shared<Fp>> = (0..pairs).map(|i| &xs[2 * i + 1]).collect();
+            let prod = self
+                .mul(&Shared::concat(&lhs), &Shared::concat(&rhs))
+                .await?;
+            let mut next = split(&prod, pairs);
+            if xs.len() % 2 == 1
+                && let Some(last) = xs.pop()
+            {
+                next.push(last);
+            }
+            xs = next;
+        }
+        Ok(xs.pop().unwrap_or_else(|| Shared::zeros(0)))
+    }
+
+    /// Bit decomposition of `0 ≤ a < 2^K` (Catrina–de Hoogh style): open `c = a + r` with
+    /// `r = 2^K r'' + Σ 2^i r_i`, then the bits of `(c mod 2^K) − r'` by a ripple-borrow
+    /// circuit with one product per bit. `K + s` bits, `K − 1` triples, `K` rounds.
+    async fn bitdec_inner(
+        &mut self,
+        a: &Shared<Fp>,
+        kk: u32,
+    ) -> Result<Vec<Shared<Fp>>, OnlineError> {
+        self.fixed.check_trunc(kk + 1, 1)?;
+        let n = a.len();
+        let s = self.fixed.stat_bits;
+        let width = kk + s;
+        let blk = BitBlock {
+            bits: self.draw_bits(n * width as usize)?,
+            n,
+            width: width as usize,
+        };
+        let r = &blk.int(kk, s).scale(pow2(kk)) + &blk.int(0, kk);
+        let masked = a + &r;
+        let c = self
+            .open_raw(masked.values(), masked.macs(), "BitDec c")
+            .await?;
+        let c: Vec<u128> = c.iter().map(|&c| low_bits(c, kk)).collect();
+        let zero_n = Shared::zeros(n);
+        let mut out = Vec::with_capacity(kk as usize);
+        // (c mod 2^K) + ¬r + 1: sum_i = t_i ⊕ carry_i, carry_{i+1} = x_i·y_i + t_i·carry_i,
+        // with x = c (public), y = ¬r, t = x ⊕ y.
+        let mut carry: Option<Shared<Fp>> = None; // None = the public carry-in 1
+        for i in 0..kk {
+            let xi: Vec<Fp> = c.iter().map(|&c| bit_fp(c, i)).collect();
+            let ri = blk.bit(i);
+            let not_r = self.one_minus(&ri)?;
+            let t = self.select_public(&xi, &ri, &not_r);
+            let gen_ = self.select_public(&xi, &not_r, &zero_n);
+            let (u, cin) = match &carry {
+                None => (t.clone(), self.public(&vec![Fp::ONE; n])?),
+                Some(cy) => (self.mul(&t, cy).await?, cy.clone()),
+            };
+            out.push(&(&t + &cin) - &u.scale(Fp::from_u64(2)));
+            if i + 1 < kk {
+                carry = Some(&gen_ + &u);
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- comparison ------------------------------------------------------------------------
+
+    /// `[[x < 0]]` as a bit (Catrina–de Hoogh 2010, LTZ = −Trunc(x, k, k−1)), exact for
+    /// `|x̃| < 2^(k−1)`. Mod2m: open `c = x̃ + 2^(k−1) + r` (`r'` from `k − 1` bits, `r''`
+    /// from `s + 1` bits), `x mod 2^(k−1) = c' − r' + 2^(k−1)·BitLT(c', r')`, then
+    /// `(x̃ − x mod 2^(k−1))·2^−(k−1) ∈ {−1, 0}`. `k + s` bits, `2(k − 2)` triples,
+    /// `1 + ⌈log2(k − 1)⌉` rounds.
+    ///
+    /// # Errors
+    /// As [`Party::mul`].
+    pub async fn ltz(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        guarded!(self, self.ltz_inner(x))
+    }
+
+    async fn ltz_inner(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let n = x.len();
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        let (k, s) = (self.fixed.int_bits, self.fixed.stat_bits);
+        self.fixed.check_trunc(k, k - 1)?;
+        let m = k - 1;
+        let width = k + s;
+        let blk = BitBlock {
+            bits: self.draw_bits(n * width as usize)?,
+            n,
+            width: width as usize,
+        };
+        let r_low = blk.int(0, m);
+        let r = &blk.int(m, width - m).scale(pow2(m)) + &r_low;
+        let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
+        let c = self
+            .open_raw(masked.values(), masked.macs(), "LTZ c")
+            .await?;
+        let cm: Vec<u128> = c.iter().map(|&c| low_bits(c, m)).collect();
+        let u = self.bitlt_inner(&cm, &blk, m).await?;
+        // a' = c' − r' + 2^m·u = x mod 2^m.
+        let cm_fp: Vec<Fp> = cm.iter().map(|&c| Fp::from_u128(c)).collect();
+        let a_mod = self.add_public(&(&u.scale(pow2(m)) - &r_low), &cm_fp)?;
+        // d = (x − a')·2^−m ∈ {−1, 0}; LTZ = −d.
+        Ok(-&(x - &a_mod).scale(inv_pow2(m)))
+    }
+
+    /// `[[x < y]]` as a bit (`LTZ(x − y)`; needs `|x̃ − ỹ| < 2^(k−1)`).
+    ///
+    /// # Errors
+    /// As [`Party::ltz`].
+    pub async fn lt(&mut self, x: &Shared<Fp>, y: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        if x.len() != y.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "lt: length mismatch",
+            });
+        }
+        self.ltz(&(x - y)).await
+    }
+
+    /// `[[x = 0]]` as a bit (Catrina–de Hoogh 2010, EQZ): open `c = x̃ + 2^(k−1) + r` with
+    /// `r'` from `k` bits, then `x = 0` iff `r' = (c − 2^(k−1)) mod 2^k`, tested as the
+    /// product of `k` bitwise equalities. `k + s` bits, `k − 1` triples, `1 + ⌈log2 k⌉` rounds.
+    ///
+    /// # Errors
+    /// As [`Party::mul`].
+    pub async fn eqz(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        guarded!(self, self.eqz_inner(x))
+    }
+
+    async fn eqz_inner(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let n = x.len();
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        let (k, s) = (self.fixed.int_bits, self.fixed.stat_bits);
+        self.fixed.check_trunc(k, k - 1)?;
+        let width = k + s;
+        let blk = BitBlock {
+            bits: self.draw_bits(n * width as usize)?,
+            n,
+            width: width as usize,
+        };
+        let r = &blk.int(k, s).scale(pow2(k)) + &blk.int(0, k);
+        let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
+        let c = self
+            .open_raw(masked.values(), masked.macs(), "EQZ c")
+            .await?;
+        let mask = (1u128 << k) - 1;
+        let t: Vec<u128> = c
+            .iter()
+            .map(|&c| low_bits(c, k).wrapping_sub(1u128 << (k - 1)) & mask)
+            .collect();
+        let mut eq_bits = Vec::with_capacity(k as usize);
+        for j in 0..k {
+            let tj: Vec<Fp> = t.iter().map(|&t| bit_fp(t, j)).collect();
+            let rj = blk.bit(j);
+            let not_r = self.one_minus(&rj)?;
+            eq_bits.push(self.select_public(&tj, &rj, &not_r));
+        }
+        self.product_inner(eq_bits).await
+    }
+
+    /// `[[x = y]]` as a bit.
+    ///
+    /// # Errors
+    /// As [`Party::eqz`].
+    pub async fn eq(&mut self, x: &Shared<Fp>, y: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        if x.len() != y.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "eq: length mismatch",
+            });
+        }
+        self.eqz(&(x - y)).await
+    }
+
+    /// `max(x, 0)` = `x − x·LTZ(x)` (exact).
+    ///
+    /// # Errors
+    /// As [`Party::ltz`].
+    pub async fn relu(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        guarded!(self, self.relu_inner(x))
+    }
+
+    async fn relu_inner(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let neg = self.ltz_inner(x).await?;
+        let xn = self.mul(x, &neg).await?;
+        Ok(x - &xn)
+    }
+
+    // ---- reciprocal and division ----------------------------------------------------------------
+
+    /// `1/y` for `2^−f ≤ |y| < 2^(k−1−2f)` (defaults: `|y| < 2^31`); 0 for `y = 0`.
+    ///
+    /// 1. `σ = LTZ(y)`, `a = (1 − 2σ)·ỹ = |ỹ|`;
+    /// 2. bits of `a` (BitDec, `K = k − f` bits), prefix-OR from the top, and
+    ///    `v = 2^(K−1−msb(a))`, so `a·v ∈ [2^(K−1), 2^K)`: `n = a·v/2^K ∈ [0.5, 1)` at working
+    ///    precision `F1` (37 with the defaults);
+    /// 3. `w₀ = 2.9142 − 2n` (relative error ≤ 0.0858 on [0.5, 1)), then 4 Newton–Raphson steps
+    ///    `w ← w(2 − n·w)`;
+    /// 4. `1/y = (1 − 2σ)·w·v·2^(2f−K)`.
+    ///
+    /// Error bound asserted by the tests: see `papers/spdz.md`.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] for parameters without room for the working precision;
+    /// otherwise as [`Party::mul`].
+    pub async fn reciprocal(&mut self, y: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        if self.fixed.recip_precision().is_none() {
+            return Err(OnlineError::ApiMisuse {
+                what: "reciprocal: parameters leave no working precision",
+            });
+        }
+        guarded!(self, self.reciprocal_inner(y))
+    }
+
+    async fn reciprocal_inner(&mut self, y: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let n = y.len();
+        let p = self.fixed.recip_precision().ok_or(OnlineError::ApiMisuse {
+            what: "reciprocal: parameters",
+        })?;
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        let kk = self.fixed.recip_bits();
+        let f = self.fixed.frac_bits;
+        // Step 1: sign and magnitude.
+        let sig = self.ltz_inner(y).await?;
+        let sg = self.add_public_scalar(&sig.scale(-Fp::from_u64(2)), Fp::ONE)?;
+        let a = self.mul(y, &sg).await?;
+        // Step 2: normalisation.
+        let bits = self.bitdec_inner(&a, kk).await?;
+        let top = kk as usize - 1;
+        let mut z = vec![Shared::zeros(n); kk as usize + 1];
+        z[top] = bits[top].clone();
+        for i in (0..top).rev() {
+            let prod = self.mul(&z[i + 1], &bits[i]).await?;
+            z[i] = &(&z[i + 1] + &bits[i]) - &prod;
+        }
+        let mut v = Shared::zeros(n);
+        for i in 0..kk {
+            // msb indicator e_i = z_i − z_{i+1}; v = Σ e_i 2^(K−1−i)
+            let e = &z[i as usize] - &z[i as usize + 1];
+            v = &v + &e.scale(pow2(kk - 1 - i));
+        }
+        let av = self.mul(&a, &v).await?;
+        let nn = if kk > p {
+            self.trunc_inner(&av, kk + 1, kk - p).await?
+        } else {
+            av.scale(pow2(p - kk))
+        };
+        // Step 3: Newton–Raphson.
+        let c0 = round_scaled(2.9142, p);
+        let mut w = self.add_public_scalar(&nn.scale(-Fp::from_u64(2)), c0)?;
+        for _ in 0..RECIPROCAL_ITERATIONS {
+            let nw = self.mul(&nn, &w).await?;
+            let e = self.trunc_inner(&nw, 2 * p + 3, p).await?;
+            let u = self.add_public_scalar(&(-&e), pow2(p + 1))?;
+            let wu = self.mul(&w, &u).await?;
+            w = self.trunc_inner(&wu, 2 * p + 3, p).await?;
+        }
+        // Step 4: scale back and restore the sign.
+        let wv = self.mul(&w, &v).await?;
+        let res = self.trunc_inner(&wv, p + kk + 1, p + kk - 2 * f).await?;
+        self.mul(&res, &sg).await
+    }
+
+    /// `x / y` = `x · (1/y)` (see [`Party::reciprocal`] for the domain of `y`; `|x/y| < 2^31`).
+    ///
+    /// # Errors
+    /// As [`Party::reciprocal`].
+    pub async fn div(&mut self, x: &Shared<Fp>, y: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        if x.len() != y.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "div: length mismatch",
+            });
+        }
+        let r = self.reciprocal(y).await?;
+        self.fx_mul(x, &r).await
+    }
+
+    // ---- exp and sigmoid ---------------------------------------------------------------------
+
+    /// `e^x` for `x ∈ [−11, 24]` (defaults; outside that range the result is unspecified).
+    ///
+    /// `y = x·log2 e + f` at `2f` fractional bits (exact public product); `i = TruncPR(y, 2f)`
+    /// (the integer part, possibly one too high) and `t = y − i ∈ (−1, 1)`; `2^i` as the exact
+    /// integer `Π_j (1 + b_j(2^(2^j) − 1))` over the bits of `i` (BitDec); `2^t` by its
+    /// degree-9 Taylor polynomial at `2f` bits; `e^x = 2^i · 2^t · 2^−f`, one final truncation.
+    ///
+    /// Error bound asserted by the tests: see `papers/spdz.md`.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] for parameters without room; otherwise as [`Party::mul`].
+    pub async fn exp(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        if self.fixed.exp_layout().is_none() {
+            return Err(OnlineError::ApiMisuse {
+                what: "exp: parameters leave no working precision",
+            });
+        }
+        guarded!(self, self.exp_inner(x))
+    }
+
+    async fn exp_inner(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let n = x.len();
+        let (f2, _i_max, ei) = self.fixed.exp_layout().ok_or(OnlineError::ApiMisuse {
+            what: "exp: parameters",
+        })?;
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        let f = self.fixed.frac_bits;
+        let s = self.fixed.stat_bits;
+        // y = x·log2(e) + f, with 2f fractional bits.
+        let y = self.add_public_scalar(
+            &x.scale(round_scaled(core::f64::consts::LOG2_E, f)),
+            Fp::from_u128(u128::from(f) << f2),
+        )?;
+        let i = self.trunc_inner(&y, ei + f2 + 1, f2).await?;
+        let t = &y - &i.scale(pow2(f2));
+        // 2^i as an exact integer.
+        let ibits = self.bitdec_inner(&i, ei).await?;
+        let mut factors = Vec::with_capacity(ei as usize);
+        for (j, b) in ibits.iter().enumerate() {
+            let big = Fp::from_u128(1u128 << (1u32 << j)) - Fp::ONE;
+            factors.push(self.add_public_scalar(&b.scale(big), Fp::ONE)?);
+        }
+        let p2 = self.product_inner(factors).await?;
+        // Powers t^2..t^DEGREE at 2f bits, in ⌈log2 DEGREE⌉ levels.
+        let mut pw: Vec<Shared<Fp>> = vec![Shared::zeros(n), t];
+        while pw.len() <= EXP_DEGREE {
+            let have = pw.len() - 1; // highest power computed
+            let top = pw[have].clone();
+            let upto = (2 * have).min(EXP_DEGREE);
+            let lhs_n = upto - have;
+            let lhs: Vec<&Shared<Fp>> = (0..lhs_n).map(|_| &top).collect();
+            let rhs: Vec<&Shared<Fp>> = (1..=lhs_n).map(|j| &pw[j]).collect();
+            let prod = self
+                .mul(&Shared::concat(&lhs), &Shared::concat(&rhs))
+                .await?;
+            let tr = self.trunc_inner(&prod, 2 * f2 + 1, f2).await?;
+            pw.extend(split(&tr, lhs_n));
+        }
+        // Σ c_j t^j with c_j = (ln 2)^j / j! at 2f bits, then one truncation.
+        let mut acc = Shared::zeros(n);
+        let mut coef = 1.0f64;
+        for (j, pj) in pw.iter().enumerate().skip(1) {
+            #[allow(clippy::cast_precision_loss)]
+            let jf = j as f64;
+            coef *= core::f64::consts::LN_2 / jf;
+            acc = &acc + &pj.scale(round_scaled(coef, f2));
+        }
+        let acc = self.add_public_scalar(&acc, pow2(2 * f2))?;
+        let pt = self.trunc_inner(&acc, 2 * f2 + 2, f2).await?;
+        // e^x = 2^i · 2^t · 2^−f: the product has 2f + f fractional bits (2^t at 2f, and the
+        // offset f in the exponent), so shift by 2f to land at f.
+        let prod = self.mul(&p2, &pt).await?;
+        self.trunc_inner(&prod, 126 - s, f2).await
+    }
+
+    /// The logistic function `1/(1 + e^−x)`, for all `|x̃| < 2^(k−1)`.
+    ///
+    /// `σ = LTZ(x)`, `a = |x|` clamped to 11 (one more LTZ), `d = 1 + e^−a ∈ [1, 2]` (exp),
+    /// `1/d` by Newton–Raphson from `w₀ = 1.4571 − d/2` (3 steps at `2f` bits), and
+    /// `σ(x) = σ ? 1 − 1/d : 1/d`.
+    ///
+    /// Error bound asserted by the tests: see `papers/spdz.md`.
+    ///
+    /// # Errors
+    /// As [`Party::exp`].
+    pub async fn sigmoid(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        if self.fixed.exp_layout().is_none() {
+            return Err(OnlineError::ApiMisuse {
+                what: "sigmoid: parameters leave no working precision",
+            });
+        }
+        guarded!(self, self.sigmoid_inner(x))
+    }
+
+    async fn sigmoid_inner(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let n = x.len();
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        let f = self.fixed.frac_bits;
+        let f3 = 2 * f;
+        let one = pow2(f);
+        // |x|
+        let sig = self.ltz_inner(x).await?;
+        let sg = self.add_public_scalar(&sig.scale(-Fp::from_u64(2)), Fp::ONE)?;
+        let a = self.mul(x, &sg).await?;
+        // clamp to A = 11: a' = A + [a < A]·(a − A)
+        let big_a = Fp::from_u128(SIGMOID_CLAMP << f);
+        let am = self.add_public_scalar(&a, -big_a)?;
+        let below = self.ltz_inner(&am).await?;
+        let clipped = self.mul(&below, &am).await?;
+        let a_clamped = self.add_public_scalar(&clipped, big_a)?;
+        // e = exp(−a'), d = 1 + e at 2f bits.
+        let e = self.exp_inner(&(-&a_clamped)).await?;
+        let dd = self.add_public_scalar(&e.scale(pow2(f3 - f)), pow2(f3))?;
+        let mut w = self.add_public_scalar(
+            &e.scale(-pow2(f3 - f - 1)),
+            round_scaled(1.4571, f3) - pow2(f3 - 1),
+        )?;
+        for _ in 0..SIGMOID_ITERATIONS {
+            let dw = self.mul(&dd, &w).await?;
+            let q = self.trunc_inner(&dw, 2 * f3 + 3, f3).await?;
+            let u = self.add_public_scalar(&(-&q), pow2(f3 + 1))?;
+            let wu = self.mul(&w, &u).await?;
+            w = self.trunc_inner(&wu, 2 * f3 + 3, f3).await?;
+        }
+        let sa = self.trunc_inner(&w, f3 + 2, f3 - f).await?;
+        // σ(x) = sa + σbit·(1 − 2 sa)
+        let flip = self.add_public_scalar(&sa.scale(-Fp::from_u64(2)), one)?;
+        let adj = self.mul(&sig, &flip).await?;
+        Ok(&sa + &adj)
+    }
+}

@@ -1,0 +1,84 @@
+//! Opening `[[x]]` and the deferred, batched MAC check.
+//!
+//! | step | what | where |
+//! |------|------|-------|
+//! | 1 | every party sends its value shares to every peer (one `exchange_all`) | [`crate::Party`]'s opening |
+//! | 2 | parse each peer's shares (length, each element < p) and add them up | [`sum_shares`] |
+//! | 3 | append `(x, m_i)` to the pending list; **nothing opened is trusted yet** | [`Pending`] |
+//! | 4 | before any output, and whenever the pending list exceeds the bound, run the broadcast digest comparison and Π_MACCheck (MASCOT, ePrint 2016/505, Fig. "Π_MACCheck") over the whole list | [`crate::Party::check`] |
+//!
+//! Π_MACCheck itself lives in the offline crate (`mac_check::check`): random coefficients by
+//! coin tossing, each party commits to `σ_i = Σ r_j m_{ij} − α_i Σ r_j x_j`, opens, and all
+//! check `Σ σ_i = 0`; a wrong opened value or MAC share passes with probability ≤ 2/p ≈ 2^-126.
+
+use spdz_field::Field;
+use spdz_net::PartyId;
+
+use crate::error::OnlineError;
+use crate::share::wipe;
+
+/// Step 2: add up everyone's shares of the opened vector (our own at index `me`).
+///
+/// # Errors
+/// [`OnlineError::MalformedMessage`] if a peer's payload has the wrong length or contains an
+/// element ≥ p.
+pub(crate) fn sum_shares<F: Field>(
+    received: &[Vec<u8>],
+    own: &[F],
+    me: PartyId,
+    what: &'static str,
+) -> Result<Vec<F>, OnlineError> {
+    let mut sum = own.to_vec();
+    for (from, bytes) in received.iter().enumerate() {
+        if from == me {
+            continue;
+        }
+        if bytes.len() != own.len() * F::BYTES {
+            return Err(OnlineError::MalformedMessage { from, what });
+        }
+        let theirs =
+            F::decode_slice(bytes).map_err(|_| OnlineError::MalformedMessage { from, what })?;
+        for (s, t) in sum.iter_mut().zip(theirs) {
+            *s += t;
+        }
+    }
+    Ok(sum)
+}
+
+/// Step 3: values opened since the last check, with this party's MAC shares of them.
+pub(crate) struct Pending<F: Field> {
+    pub(crate) values: Vec<F>,
+    pub(crate) macs: Vec<F>,
+}
+
+impl<F: Field> Pending<F> {
+    pub(crate) fn new() -> Self {
+        Self {
+            values: Vec::new(),
+            macs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub(crate) fn push(&mut self, values: &[F], macs: &[F]) {
+        self.values.extend_from_slice(values);
+        self.macs.extend_from_slice(macs);
+    }
+
+    /// Take the list out (the handle clears it whether or not the check passes).
+    pub(crate) fn take(&mut self) -> (Vec<F>, Vec<F>) {
+        (
+            core::mem::take(&mut self.values),
+            core::mem::take(&mut self.macs),
+        )
+    }
+}
+
+impl<F: Field> Drop for Pending<F> {
+    fn drop(&mut self) {
+        wipe(&mut self.macs);
+    }
+}

@@ -1,0 +1,617 @@
+//! The party handle: one party's view of an SPDZ online computation.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, SeedableRng};
+use spdz_field::{Field, Fp};
+use spdz_net::{PartyId, Step, Transport};
+use spdz_offline::Preprocessing;
+
+use crate::budget::Budget;
+use crate::cheat::Cheat;
+use crate::error::{AbortReason, OnlineError};
+use crate::fixed::FixedParams;
+use crate::input::{BroadcastLog, masked};
+use crate::mul::{combine, combine_square, mask};
+use crate::open::{Pending, sum_shares};
+use crate::prep;
+use crate::share::{Opened, Shared, wipe};
+
+/// First step tag of the online phase (`0x03xx_xxxx`, see `spdz_net`'s step ranges).
+pub const STEP_BASE: u32 = 0x0300_0000;
+
+/// Default bound on the pending list: when more values than this have been opened since the
+/// last check, the next opening runs Π_MACCheck.
+pub const DEFAULT_CHECK_BOUND: usize = 1 << 22;
+
+/// Secret state of a live handle; dropped (and its buffers wiped) at the first abort.
+struct Live<P, F: Field> {
+    prep: P,
+    rng: ChaCha20Rng,
+    pending: Pending<F>,
+    log: BroadcastLog,
+}
+
+/// One party of an SPDZ online computation over the transport `T`, consuming preprocessing
+/// from `P`.
+///
+/// - Linear operations are local ([`Shared`]'s operators, [`Party::add_public`]).
+/// - [`Party::mul`] multiplies whole vectors in one round; [`Party::square`], [`Party::dot`].
+/// - [`Party::input`] takes a party's private values in (input masks + broadcast check).
+/// - Opened values wait on a pending list; [`Party::check`] (run by [`Party::reveal`] before
+///   it returns, and automatically when the list passes the bound) compares the input
+///   broadcast digests and runs Π_MACCheck over the whole list.
+/// - After any error caused by peers the handle is **poisoned**: its secret state is dropped
+///   and every later call returns [`OnlineError::Aborted`].
+/// - Fixed-point arithmetic and comparisons are in [`crate::fixed`] (methods on
+///   `Party<T, P, Fp>`).
+pub struct Party<T: Transport, P: Preprocessing<F>, F: Field = Fp> {
+    pub(crate) transport: T,
+    id: PartyId,
+    parties: usize,
+    live: Option<Live<P, F>>,
+    aborted: Option<AbortReason>,
+    cheat: Option<Cheat>,
+    check_bound: usize,
+    pub(crate) fixed: FixedParams,
+    consumed: Budget,
+    round: u32,
+    checks: u64,
+}
+
+impl<T: Transport, P: Preprocessing<F>, F: Field> core::fmt::Debug for Party<T, P, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Party")
+            .field("id", &self.id)
+            .field("parties", &self.parties)
+            .field("aborted", &self.aborted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
+    /// A handle for the party `transport.id()`, drawing preprocessing from `prep` and
+    /// private randomness (for the MAC check's commitments) from a ChaCha20 seeded by `rng`.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if the preprocessing belongs to another party id or party
+    /// count than the transport.
+    pub fn new<R: CryptoRng + ?Sized>(
+        transport: T,
+        prep: P,
+        rng: &mut R,
+    ) -> Result<Self, OnlineError> {
+        if prep.party() != transport.id() || prep.parties() != transport.parties() {
+            return Err(OnlineError::ApiMisuse {
+                what: "preprocessing is for another party or party count",
+            });
+        }
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let live = Live {
+            prep,
+            rng: ChaCha20Rng::from_seed(seed),
+            pending: Pending::new(),
+            log: BroadcastLog::new(),
+        };
+        seed = [0u8; 32];
+        core::hint::black_box(&mut seed);
+        Ok(Self {
+            id: transport.id(),
+            parties: transport.parties(),
+            transport,
+            live: Some(live),
+            aborted: None,
+            cheat: None,
+            check_bound: DEFAULT_CHECK_BOUND,
+            fixed: FixedParams::default(),
+            consumed: Budget::zero(),
+            round: 0,
+            checks: 0,
+        })
+    }
+
+    /// Make this party deviate from the protocol as `cheat` says (adversarial tests and the
+    /// CLI's `--cheat`; never set by default).
+    #[must_use]
+    pub fn with_cheat(mut self, cheat: Cheat) -> Self {
+        self.cheat = Some(cheat);
+        self
+    }
+
+    /// Run Π_MACCheck whenever more than `bound` opened values are pending (at least 1).
+    #[must_use]
+    pub fn with_check_bound(mut self, bound: usize) -> Self {
+        self.check_bound = bound.max(1);
+        self
+    }
+
+    /// This party's id.
+    #[must_use]
+    pub fn id(&self) -> PartyId {
+        self.id
+    }
+
+    /// Number of parties.
+    #[must_use]
+    pub fn parties(&self) -> usize {
+        self.parties
+    }
+
+    /// The transport (for its byte and round counters).
+    #[must_use]
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Preprocessing drawn so far by this handle.
+    #[must_use]
+    pub fn consumed(&self) -> &Budget {
+        &self.consumed
+    }
+
+    /// Communication rounds used by the online operations so far (not counting those inside
+    /// Π_MACCheck; see the transport's counters for everything).
+    #[must_use]
+    pub fn rounds(&self) -> u32 {
+        self.round
+    }
+
+    /// Number of opened values waiting for the next MAC check.
+    #[must_use]
+    pub fn pending_len(&self) -> usize {
+        self.live.as_ref().map_or(0, |l| l.pending.len())
+    }
+
+    /// The reason of the abort, if the handle is poisoned.
+    #[must_use]
+    pub fn abort_reason(&self) -> Option<AbortReason> {
+        self.aborted
+    }
+
+    // ---- poisoning ------------------------------------------------------------------------
+
+    pub(crate) fn ensure_live(&self) -> Result<(), OnlineError> {
+        match (self.aborted, &self.live) {
+            (Some(reason), _) => Err(OnlineError::Aborted { reason }),
+            (None, Some(_)) => Ok(()),
+            // Unreachable by construction (live is only dropped together with setting
+            // `aborted`); reported rather than panicking.
+            (None, None) => Err(OnlineError::Aborted {
+                reason: AbortReason::Preprocessing,
+            }),
+        }
+    }
+
+    fn live_mut(&mut self) -> Result<&mut Live<P, F>, OnlineError> {
+        self.ensure_live()?;
+        self.live.as_mut().ok_or(OnlineError::Aborted {
+            reason: AbortReason::Preprocessing,
+        })
+    }
+
+    /// Poison on errors caused by peers: keep the reason, drop (and wipe) all secret state.
+    pub(crate) fn finish<R>(&mut self, r: Result<R, OnlineError>) -> Result<R, OnlineError> {
+        if let Err(e) = &r
+            && let Some(reason) = e.abort_reason()
+        {
+            if self.aborted.is_none() {
+                tracing::warn!(party = self.id, ?reason, "online phase aborted");
+                self.aborted = Some(reason);
+            }
+            self.live = None;
+        }
+        r
+    }
+
+    fn next_step(&mut self) -> Step {
+        let s = Step::new(STEP_BASE | (self.round & 0x00FF_FFFF));
+        self.round = self.round.wrapping_add(1);
+        s
+    }
+
+    fn mac_key(&self) -> Result<F, OnlineError> {
+        let live = self.live.as_ref().ok_or(OnlineError::Aborted {
+            reason: self.aborted.unwrap_or(AbortReason::Preprocessing),
+        })?;
+        Ok(prep::alpha(live.prep.mac_key_share()))
+    }
+
+    // ---- drawing preprocessing --------------------------------------------------------------
+
+    pub(crate) fn draw_triples(&mut self, n: usize) -> Result<prep::TripleParts<F>, OnlineError> {
+        let live = self.live_mut()?;
+        let t = live.prep.triples(n).map_err(OnlineError::Preprocessing)?;
+        let parts = prep::triple_parts(t, n)?;
+        self.consumed.triples += n;
+        Ok(parts)
+    }
+
+    pub(crate) fn draw_squares(&mut self, n: usize) -> Result<(Shared<F>, Shared<F>), OnlineError> {
+        let live = self.live_mut()?;
+        let (a, s) = live.prep.squares(n).map_err(OnlineError::Preprocessing)?;
+        let out = (prep::shared(a, n)?, prep::shared(s, n)?);
+        self.consumed.squares += n;
+        Ok(out)
+    }
+
+    pub(crate) fn draw_bits(&mut self, n: usize) -> Result<Shared<F>, OnlineError> {
+        let live = self.live_mut()?;
+        let b = live.prep.bits(n).map_err(OnlineError::Preprocessing)?;
+        let out = prep::shared(b, n)?;
+        self.consumed.bits += n;
+        Ok(out)
+    }
+
+    fn draw_input_masks(
+        &mut self,
+        owner: PartyId,
+        n: usize,
+    ) -> Result<(Shared<F>, Option<Vec<F>>), OnlineError> {
+        let me = self.id;
+        let live = self.live_mut()?;
+        let m = live
+            .prep
+            .input_masks(owner, n)
+            .map_err(OnlineError::Preprocessing)?;
+        let out = prep::mask_parts(m, n, owner == me)?;
+        self.consumed += &Budget::input_masks(owner, n);
+        Ok(out)
+    }
+
+    // ---- local operations -----------------------------------------------------------------
+
+    /// `[[x]] + c` for a public vector `c` (local): party 0 adds `c` to its value shares and
+    /// every party adds `α_i·c` to its MAC shares.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if `c.len() != x.len()`; [`OnlineError::Aborted`] if the
+    /// handle is poisoned.
+    pub fn add_public(&self, x: &Shared<F>, c: &[F]) -> Result<Shared<F>, OnlineError> {
+        self.ensure_live()?;
+        if c.len() != x.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "add_public: length mismatch",
+            });
+        }
+        let alpha = self.mac_key()?;
+        let first = self.id == 0;
+        let values = x
+            .values()
+            .iter()
+            .zip(c)
+            .map(|(&v, &c)| if first { v + c } else { v })
+            .collect();
+        let macs = x
+            .macs()
+            .iter()
+            .zip(c)
+            .map(|(&m, &c)| m + alpha * c)
+            .collect();
+        Ok(Shared::from_parts(values, macs))
+    }
+
+    /// `[[x]] + c` with the same public `c` for every element.
+    ///
+    /// # Errors
+    /// As [`Party::add_public`].
+    pub fn add_public_scalar(&self, x: &Shared<F>, c: F) -> Result<Shared<F>, OnlineError> {
+        self.add_public(x, &vec![c; x.len()])
+    }
+
+    /// Authenticated shares of the public vector `c` (party 0 holds `c`, MACs `α_i·c`).
+    ///
+    /// # Errors
+    /// [`OnlineError::Aborted`] if the handle is poisoned.
+    pub fn public(&self, c: &[F]) -> Result<Shared<F>, OnlineError> {
+        self.add_public(&Shared::zeros(c.len()), c)
+    }
+
+    // ---- opening and checking -------------------------------------------------------------
+
+    /// Open `values` (this party's shares) to everyone in one round; the opened values and
+    /// `macs` go on the pending list. Nothing opened here is released before a check.
+    pub(crate) async fn open_raw(
+        &mut self,
+        values: &[F],
+        macs: &[F],
+        what: &'static str,
+    ) -> Result<Vec<F>, OnlineError> {
+        let step = self.next_step();
+        let payload = if self.cheat == Some(Cheat::WrongShareOnOpen) && !values.is_empty() {
+            // Cheat::WrongShareOnOpen: a wrong share goes to every peer.
+            let mut v = values.to_vec();
+            v[0] += F::ONE;
+            F::encode_slice(&v)
+        } else {
+            F::encode_slice(values)
+        };
+        let received = self.transport.exchange_all(step, payload).await?;
+        if received.len() != self.parties {
+            return Err(OnlineError::MalformedMessage {
+                from: self.id,
+                what: "exchange result (transport)",
+            });
+        }
+        let opened = sum_shares(&received, values, self.id, what)?;
+        let over = {
+            let live = self.live_mut()?;
+            live.pending.push(&opened, macs);
+            live.pending.len() > self.check_bound
+        };
+        if over {
+            self.check_inner().await?;
+        }
+        Ok(opened)
+    }
+
+    /// Run the checks now: compare the input broadcast digests (if anything was broadcast
+    /// since the last check) and run Π_MACCheck over every value opened since the last check.
+    ///
+    /// # Errors
+    /// [`OnlineError::BroadcastInconsistent`], [`OnlineError::MacCheckFailed`],
+    /// [`OnlineError::MalformedMessage`], [`OnlineError::Net`], [`OnlineError::Offline`];
+    /// any of them poisons the handle.
+    pub async fn check(&mut self) -> Result<(), OnlineError> {
+        self.ensure_live()?;
+        let r = self.check_inner().await;
+        self.finish(r)
+    }
+
+    async fn check_inner(&mut self) -> Result<(), OnlineError> {
+        self.checks += 1;
+        let check = self.checks;
+        // Input consistency (see `input`): exchange and compare digests.
+        if self.live_mut()?.log.has_pending() {
+            let step = self.next_step();
+            let digest = self.live_mut()?.log.digest();
+            let received = self.transport.exchange_all(step, digest).await?;
+            let me = self.id;
+            self.live_mut()?.log.compare(&received, me, check)?;
+        }
+        // Π_MACCheck over the pending list.
+        let cheat = self.cheat;
+        let live = self.live.as_mut().ok_or(OnlineError::Aborted {
+            reason: AbortReason::Preprocessing,
+        })?;
+        if live.pending.len() == 0 {
+            return Ok(());
+        }
+        let (values, mut macs) = live.pending.take();
+        if cheat == Some(Cheat::WrongMacShareInCheck) {
+            // Cheat::WrongMacShareInCheck: σ_i computed from a wrong MAC share.
+            macs[0] += F::ONE;
+        }
+        let opened = values.len();
+        let r = prep::mac_check(
+            &self.transport,
+            live.prep.mac_key_share(),
+            &values,
+            &macs,
+            &mut live.rng,
+        )
+        .await;
+        wipe(&mut macs);
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) if prep::is_mac_failure(&e) => {
+                Err(OnlineError::MacCheckFailed { opened, check })
+            }
+            Err(e) => Err(OnlineError::Offline(e)),
+        }
+    }
+
+    /// Open `x` to every party and return it **after** the broadcast consistency check and
+    /// Π_MACCheck over everything opened so far have passed.
+    ///
+    /// # Errors
+    /// Any error of [`Party::check`] or of the opening round; the handle is then poisoned and
+    /// nothing is released.
+    pub async fn reveal(&mut self, x: &Shared<F>) -> Result<Opened<F>, OnlineError> {
+        self.ensure_live()?;
+        let r = self.reveal_inner(x).await;
+        self.finish(r)
+    }
+
+    async fn reveal_inner(&mut self, x: &Shared<F>) -> Result<Opened<F>, OnlineError> {
+        let v = self.open_raw(x.values(), x.macs(), "output shares").await?;
+        self.check_inner().await?;
+        Ok(Opened::checked(v))
+    }
+
+    // ---- input ----------------------------------------------------------------------------
+
+    /// Party `owner` inputs `n` private values: `values` is `Some` (of length `n`) at the owner
+    /// and `None` elsewhere. One broadcast from the owner; the consistency of that broadcast
+    /// is checked at the next [`Party::check`] (always before any output).
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] for a bad owner or a `values` that does not fit; otherwise
+    /// [`OnlineError::MalformedMessage`] (wrong length or element ≥ p from the owner),
+    /// [`OnlineError::Net`], [`OnlineError::Preprocessing`]; those poison the handle.
+    pub async fn input(
+        &mut self,
+        owner: PartyId,
+        values: Option<&[F]>,
+        n: usize,
+    ) -> Result<Shared<F>, OnlineError> {
+        self.ensure_live()?;
+        if owner >= self.parties {
+            return Err(OnlineError::ApiMisuse {
+                what: "input: owner is not a party",
+            });
+        }
+        match (owner == self.id, values) {
+            (true, Some(v)) if v.len() == n => {}
+            (false, None) => {}
+            _ => {
+                return Err(OnlineError::ApiMisuse {
+                    what: "input: values must be given (with length n) exactly at the owner",
+                });
+            }
+        }
+        let r = self.input_inner(owner, values, n).await;
+        self.finish(r)
+    }
+
+    async fn input_inner(
+        &mut self,
+        owner: PartyId,
+        values: Option<&[F]>,
+        n: usize,
+    ) -> Result<Shared<F>, OnlineError> {
+        let (mask_shares, clear) = self.draw_input_masks(owner, n)?;
+        if n == 0 {
+            return Ok(mask_shares);
+        }
+        let step = self.next_step();
+        let d: Vec<F> = if let Some(x) = values {
+            // Input, step 2 (owner): d = x − r, sent to every peer.
+            let r = clear.ok_or(OnlineError::InconsistentPreprocessing {
+                what: "no clear input mask at its owner",
+            })?;
+            let d = masked(x, &r);
+            let payload = F::encode_slice(&d);
+            self.live_mut()?.log.record(step.tag(), owner, &payload);
+            if self.cheat == Some(Cheat::EquivocateInput) {
+                // Cheat::EquivocateInput: d to the lowest peer (if n ≥ 3), d + 1 to the rest.
+                let mut bad = d.clone();
+                bad[0] += F::ONE;
+                let bad = F::encode_slice(&bad);
+                let first_peer = usize::from(self.id == 0);
+                for to in (0..self.parties).filter(|&j| j != self.id) {
+                    let p = if to == first_peer && self.parties > 2 {
+                        payload.clone()
+                    } else {
+                        bad.clone()
+                    };
+                    self.transport.send(to, step, p).await?;
+                }
+            } else {
+                self.transport.broadcast(step, payload).await?;
+            }
+            d
+        } else {
+            // Input, step 2 (others): receive d from the owner, parse, record.
+            let bytes = self.transport.recv(owner, step).await?;
+            if bytes.len() != n * F::BYTES {
+                return Err(OnlineError::MalformedMessage {
+                    from: owner,
+                    what: "masked input",
+                });
+            }
+            let d = F::decode_slice(&bytes).map_err(|_| OnlineError::MalformedMessage {
+                from: owner,
+                what: "masked input",
+            })?;
+            self.live_mut()?.log.record(step.tag(), owner, &bytes);
+            d
+        };
+        // Input, step 3: [[x]] = [[r]] + d.
+        self.add_public(&mask_shares, &d)
+    }
+
+    // ---- multiplication -------------------------------------------------------------------
+
+    /// `[[x·y]]` element-wise by Beaver multiplication: one round for the whole vector.
+    /// Consumes `x.len()` triples.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if the lengths differ; otherwise errors of the opening
+    /// (which may run a check when the pending list is full); those poison the handle.
+    pub async fn mul(&mut self, x: &Shared<F>, y: &Shared<F>) -> Result<Shared<F>, OnlineError> {
+        self.ensure_live()?;
+        if x.len() != y.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "mul: length mismatch",
+            });
+        }
+        let r = self.mul_inner(x, y).await;
+        self.finish(r)
+    }
+
+    async fn mul_inner(&mut self, x: &Shared<F>, y: &Shared<F>) -> Result<Shared<F>, OnlineError> {
+        let n = x.len();
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        // Beaver, step 1.
+        let t = self.draw_triples(n)?;
+        // Step 2: [[ε]] = [[x]] − [[a]], [[δ]] = [[y]] − [[b]], as one vector ε ‖ δ.
+        let mut send = Vec::with_capacity(2 * n);
+        mask(x.values(), &t.a, &mut send);
+        mask(y.values(), &t.b, &mut send);
+        let mut macs = Vec::with_capacity(2 * n);
+        mask(x.macs(), &t.ma, &mut macs);
+        mask(y.macs(), &t.mb, &mut macs);
+        // Step 3: open ε ‖ δ in one round.
+        let opened = self.open_raw(&send, &macs, "Beaver ε‖δ").await?;
+        wipe(&mut send);
+        wipe(&mut macs);
+        // Step 4: [[z]] = [[c]] + ε[[b]] + δ[[a]] + εδ.
+        let alpha = self.mac_key()?;
+        let first = self.id == 0;
+        let (eps, del) = opened.split_at(n);
+        let mut z = Vec::with_capacity(n);
+        let mut mz = Vec::with_capacity(n);
+        #[allow(clippy::needless_range_loop)] // eight parallel slices
+        for i in 0..n {
+            let (v, m) = combine(
+                eps[i],
+                del[i],
+                (t.a[i], t.ma[i]),
+                (t.b[i], t.mb[i]),
+                (t.c[i], t.mc[i]),
+                alpha,
+                first,
+            );
+            z.push(v);
+            mz.push(m);
+        }
+        Ok(Shared::from_parts(z, mz))
+    }
+
+    /// `[[x²]]` element-wise with square pairs: one round. Consumes `x.len()` squares.
+    ///
+    /// # Errors
+    /// As [`Party::mul`].
+    pub async fn square(&mut self, x: &Shared<F>) -> Result<Shared<F>, OnlineError> {
+        self.ensure_live()?;
+        let r = self.square_inner(x).await;
+        self.finish(r)
+    }
+
+    async fn square_inner(&mut self, x: &Shared<F>) -> Result<Shared<F>, OnlineError> {
+        let n = x.len();
+        if n == 0 {
+            return Ok(Shared::zeros(0));
+        }
+        let (a, s) = self.draw_squares(n)?;
+        let d = x - &a;
+        let eps = self.open_raw(d.values(), d.macs(), "square ε").await?;
+        let alpha = self.mac_key()?;
+        let first = self.id == 0;
+        let mut z = Vec::with_capacity(n);
+        let mut mz = Vec::with_capacity(n);
+        #[allow(clippy::needless_range_loop)] // five parallel slices
+        for i in 0..n {
+            let (v, m) = combine_square(
+                eps[i],
+                (a.values()[i], a.macs()[i]),
+                (s.values()[i], s.macs()[i]),
+                alpha,
+                first,
+            );
+            z.push(v);
+            mz.push(m);
+        }
+        Ok(Shared::from_parts(z, mz))
+    }
+
+    /// `[[Σ x_j y_j]]` (length 1): one round, `x.len()` triples.
+    ///
+    /// # Errors
+    /// As [`Party::mul`].
+    pub async fn dot(&mut self, x: &Shared<F>, y: &Shared<F>) -> Result<Shared<F>, OnlineError> {
+        Ok(self.mul(x, y).await?.sum())
+    }
+}
