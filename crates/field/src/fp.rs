@@ -72,15 +72,6 @@ const fn reduce128(x: u128) -> u128 {
     csub_p((x & P) + (x >> 127))
 }
 
-/// Reduces `hi·2^128 + lo` with `hi < 2^126` (any product of two values < 2^127).
-#[inline(always)]
-const fn reduce254(lo: u128, hi: u128) -> u128 {
-    // x = (2·hi + lo_127)·2^127 + (lo mod 2^127), and 2·hi + lo_127 < 2^127.
-    let h = (hi << 1) | (lo >> 127);
-    // (lo & P) + h < 2^128.
-    reduce128((lo & P) + h)
-}
-
 /// The full product of `a, b < 2^127`, as `(lo, hi)` with `a·b = hi·2^128 + lo`, `hi < 2^126`.
 #[inline(always)]
 const fn mul_wide(a: u128, b: u128) -> (u128, u128) {
@@ -232,7 +223,13 @@ impl Mul for Fp {
     #[inline]
     fn mul(self, rhs: Fp) -> Fp {
         let (lo, hi) = mul_wide(self.0, rhs.0);
-        Fp(reduce254(lo, hi))
+        // x = (2·hi + lo_127)·2^127 + (lo mod 2^127) with 2·hi + lo_127 < 2^127, so s < 2^128.
+        // No final conditional subtraction is needed here: the second fold yields a value
+        // r ≤ p with r ≡ a·b, and r = p would need a·b ≡ 0 with a·b ≠ 0, impossible for
+        // canonical a, b and prime p (a·b = 0 folds to 0). So r < p already.
+        let h = (hi << 1) | (lo >> 127);
+        let s = (lo & P) + h;
+        Fp((s & P) + (s >> 127))
     }
 }
 

@@ -22,6 +22,29 @@
 //! The crate denies `unsafe_code`; the only exception is the small private module that wraps the
 //! PCLMULQDQ intrinsic. It has a portable twin and property tests check that the two agree.
 //!
+//! # Example
+//!
+//! ```
+//! use spdz_field::{Field, FixedPoint, Fp, Gf128};
+//!
+//! let a = Fp::from_u64(3);
+//! let b = -Fp::from_u64(5);                       // p − 5
+//! assert_eq!((a * b).to_i128(), -15);
+//! assert_eq!(a * a.inverse().unwrap(), Fp::ONE);
+//!
+//! // Canonical encodings; decoding rejects values ≥ p.
+//! let bytes = Fp::encode_slice(&[a, b]);
+//! assert_eq!(Fp::decode_slice(&bytes).unwrap(), vec![a, b]);
+//! assert!(Fp::read_le(&Fp::MODULUS.to_le_bytes()).is_err());
+//!
+//! // Fixed point: f = 16 fractional bits.
+//! let fx = FixedPoint::default();
+//! assert_eq!(fx.decode(fx.encode(-2.5).unwrap() + fx.encode(1.25).unwrap()), -1.25);
+//!
+//! // GF(2^128): x^127 · x = x^128 = x^7 + x^2 + x + 1.
+//! assert_eq!(Gf128::new(1 << 127) * Gf128::new(2), Gf128::new(0x87));
+//! ```
+//!
 //! The design notes, with the table of which function does what, are in `papers/field.md` of the
 //! repository.
 #![deny(unsafe_code)]

@@ -2,6 +2,8 @@
 
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, Zero};
+mod common;
+
 use proptest::prelude::*;
 use spdz_field::{Field, FieldError, Fp};
 
@@ -147,6 +149,11 @@ proptest! {
     }
 
     #[test]
+    fn generic_field_laws(a in fp(), b in fp(), c in fp()) {
+        common::check_field_laws::<Fp>(a, b, c)?;
+    }
+
+    #[test]
     fn field_laws(a in fp(), b in fp(), c in fp()) {
         prop_assert_eq!(a + b, b + a);
         prop_assert_eq!(a * b, b * a);
@@ -214,4 +221,31 @@ fn random_is_canonical_and_spread() {
         assert!((1700..2400).contains(&ones), "bit {bit}: {ones}");
     }
     assert_eq!(from_big(&BigUint::one()), Fp::ONE);
+}
+
+proptest! {
+    /// Decoders take peer bytes: any length and content gives a value or an error, never a panic.
+    #[test]
+    fn decoders_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..100)) {
+        match Fp::decode_slice(&bytes) {
+            Ok(v) => {
+                prop_assert_eq!(v.len() * 16, bytes.len());
+                prop_assert_eq!(Fp::encode_slice(&v), bytes.clone());
+            }
+            Err(FieldError::LengthNotMultiple { len, element_bytes: 16 }) => {
+                prop_assert_eq!(len, bytes.len());
+                prop_assert!(len % 16 != 0);
+            }
+            Err(FieldError::NonCanonical { index }) => {
+                let chunk = &bytes[16 * index..16 * index + 16];
+                prop_assert!(u128::from_le_bytes(chunk.try_into().unwrap()) >= Fp::MODULUS);
+            }
+            Err(e) => prop_assert!(false, "unexpected error {:?}", e),
+        }
+        let single = Fp::read_le(&bytes);
+        if bytes.len() != 16 {
+            let wrong_length = matches!(single, Err(FieldError::WrongLength { expected: 16, .. }));
+            prop_assert!(wrong_length);
+        }
+    }
 }

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // test code: a bad vector file should fail loudly
 
+mod common;
+
 use proptest::prelude::*;
 use spdz_field::{Field, FieldError, Gf128, Gf128Wide};
 
@@ -88,6 +90,11 @@ proptest! {
         let p = a.mul_portable(b);
         prop_assert_eq!(a * b, p);
         if let Some(x) = a.mul_accelerated(b) { prop_assert_eq!(x, p); }
+    }
+
+    #[test]
+    fn generic_field_laws(a in g(), b in g(), c in g()) {
+        common::check_field_laws::<Gf128>(a, b, c)?;
     }
 
     #[test]
