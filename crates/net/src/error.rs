@@ -135,7 +135,6 @@ fn fmt_peer(peer: Option<PartyId>) -> String {
 impl NetError {
     /// Wraps an I/O error, turning the kinds that mean "the other side went away" into
     /// [`NetError::PeerDisconnected`].
-    #[allow(dead_code)] // used by the TLS transport
     pub(crate) fn io(peer: PartyId, e: std::io::Error) -> Self {
         use std::io::ErrorKind as K;
         match e.kind() {

@@ -118,10 +118,20 @@ impl FrameHeader {
     /// Decodes and validates a header. `max_payload` is the configured maximum payload length.
     ///
     /// # Errors
-    /// [`FrameError::TooLarge`] for a payload longer than `max_payload`;
-    /// [`FrameError::Malformed`] for a body length shorter than the header, an unknown version or
-    /// kind, or non-zero reserved bytes.
+    /// [`FrameError::Malformed`] for an unknown version or kind, non-zero reserved bytes or a
+    /// body length shorter than the header (checked in this order);
+    /// then [`FrameError::TooLarge`] for a payload longer than `max_payload`.
     pub fn decode(bytes: &[u8; HEADER_LEN], max_payload: usize) -> Result<Self, FrameError> {
+        // Structure first, length last: random bytes are "malformed" (with probability
+        // 1 - 2^-8 at least), a well-formed header with a huge length is "too large".
+        if bytes[4] != VERSION {
+            return Err(FrameError::Malformed("unknown frame version"));
+        }
+        let kind =
+            FrameKind::from_byte(bytes[5]).ok_or(FrameError::Malformed("unknown frame kind"))?;
+        if bytes[28..32] != [0u8; 4] {
+            return Err(FrameError::Malformed("reserved header bytes are not zero"));
+        }
         let body = u32::from_le_bytes(le4(&bytes[0..4])) as usize;
         let payload_len = body
             .checked_sub(HEADER_BODY_LEN)
@@ -133,14 +143,6 @@ impl FrameHeader {
                 len: payload_len as u64,
                 max: max_payload as u64,
             });
-        }
-        if bytes[4] != VERSION {
-            return Err(FrameError::Malformed("unknown frame version"));
-        }
-        let kind =
-            FrameKind::from_byte(bytes[5]).ok_or(FrameError::Malformed("unknown frame kind"))?;
-        if bytes[28..32] != [0u8; 4] {
-            return Err(FrameError::Malformed("reserved header bytes are not zero"));
         }
         Ok(FrameHeader {
             kind,

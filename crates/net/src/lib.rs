@@ -4,6 +4,7 @@
 //!   parties `0..n`, each message a length-prefixed [frame](frame) tagged with a session id, a
 //!   logical channel, a protocol [`Step`] and a sequence number, all checked on receipt.
 //! - [`MemoryTransport`]: all parties in one process (tests and the single-process default).
+//! - [`TlsTransport`]: TCP with mutual TLS and pinned per-party certificates ([`tls`], [`keys`]).
 //! - Counters ([`Stats`]): bytes, messages and rounds per peer and per step.
 //!
 //! # Receiving
@@ -27,20 +28,26 @@
 //! See `papers/wire.md` for the byte-level format.
 #![forbid(unsafe_code)]
 
+pub mod config;
 mod error;
 pub mod frame;
 mod join;
+pub mod keys;
 mod link;
 mod memory;
 mod ops;
 mod stats;
+pub mod tls;
 
 use std::fmt;
 use std::future::Future;
 
+pub use config::{DeploymentConfig, OptionsConfig, PartyConfig};
 pub use error::{NetError, TlsRefusal};
+pub use keys::{GeneratedKeys, Identity, keygen, keygen_to_files};
 pub use memory::{MemoryOptions, MemoryTransport};
 pub use stats::{Counters, Stats};
+pub use tls::{PeerInfo, TlsEndpoint, TlsOptions, TlsSetup, TlsTransport};
 
 /// A party's index, `0..n`.
 pub type PartyId = usize;
