@@ -18,20 +18,28 @@
 //! `async` drivers move their messages over a [`spdz_net::Transport`].
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod cheat;
 pub mod coin;
 pub mod commit;
+pub mod copee;
 #[cfg(feature = "insecure-test-dealer")]
 pub mod dealer;
 mod error;
+pub mod field_ext;
+pub mod generate;
+mod join;
 pub mod mac_check;
 pub mod preprocessing;
 pub mod shares;
 #[cfg(test)]
 mod testing;
+pub mod triple;
 
 pub use cheat::{Cheat, ExpectedAbort};
 pub use error::OfflineError;
+pub use field_ext::MascotField;
+pub use generate::{Params, Report, StepTimes, generate};
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
 
@@ -47,4 +55,18 @@ pub mod steps {
     pub const MAC_COMMIT: Step = Step::new(0x0200_0011);
     /// Π_MACCheck round 2: openings of σ_i.
     pub const MAC_OPEN: Step = Step::new(0x0200_0012);
+    /// Π_Triple, Multiply: the Gilboa messages d.
+    pub const MULTIPLY_D: Step = Step::new(0x0200_0021);
+    /// COPEe Extend: the messages u.
+    pub const COPEE_U: Step = Step::new(0x0200_0031);
+    /// Π_[[·]] check: the y_j.
+    pub const AUTH_Y: Step = Step::new(0x0200_0032);
+    /// Sacrifice: opening ρ.
+    pub const SACRIFICE_RHO: Step = Step::new(0x0200_0041);
+    /// Sacrifice: opening s·c − ĉ − ρ·b.
+    pub const SACRIFICE_ZERO: Step = Step::new(0x0200_0042);
+    /// Squares: opening e = x − y.
+    pub const SQUARE_E: Step = Step::new(0x0200_0051);
+    /// Bits: opening a².
+    pub const BIT_SQUARE: Step = Step::new(0x0200_0052);
 }

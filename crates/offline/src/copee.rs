@@ -1,0 +1,312 @@
+//! COPEe: correlated oblivious product evaluation with errors (MASCOT, ePrint 2016/505,
+//! "Protocol Π_COPEe", Initialize and Extend).
+//!
+//! Between a sender P_A (holds inputs x) and a receiver P_B (holds Δ = its MAC-key share α_B):
+//!
+//! **Initialize** ([`setup_sender`], [`setup_receiver`]): k base OTs (k = [`MascotField::BITS`])
+//! with P_B's choice bits Δ_l; P_A inputs random seed pairs (k_0^l, k_1^l) and P_B learns
+//! k_{Δ_l}^l. Each seed keys an AES-CTR PRF ([`spdz_ot::prg::Prg`]).
+//!
+//! **Extend** ([`Sender::extend`], [`Receiver::extend`]) on x ∈ F^m:
+//! 1. t_b^l = PRF(k_b^l) (the next m outputs, mapped to F), for l < k, b ∈ {0, 1}.
+//! 2. P_A sends u^l = t_0^l − t_1^l + x.
+//! 3. P_B computes q^l = t_{Δ_l}^l + Δ_l·u^l = t_0^l + Δ_l·x, and q = Σ_l 2^l·q^l.
+//! 4. P_A sets t = Σ_l 2^l·t_0^l, so q − t = x·Δ. It outputs −t, so the outputs of the two
+//!    parties add up to x·Δ.
+//!
+//! "With errors": a corrupt P_A may use a different x in each position l; then
+//! q − t = Σ_l 2^l·Δ_l·x^l, which is not a multiple of Δ. COPEe does not detect this; the check
+//! of Π_[[·]] ([`crate::auth`]) does, except with probability 2^−k·(guessable bits).
+//!
+//! The selection by Δ_l is done with `conditional_select` (Δ is secret).
+
+use spdz_net::{PartyId, Transport};
+use spdz_ot::prg::Prg;
+use spdz_ot::{Block, OtCheat};
+use subtle::Choice;
+
+use crate::OfflineError;
+use crate::field_ext::MascotField;
+use crate::shares::MacKeyShare;
+
+/// Fills `out` with the next `out.len()` PRF outputs of `prg`, mapped to F.
+fn prf_fill<F: MascotField>(prg: &mut Prg, blocks: &mut Vec<Block>, out: &mut [F]) {
+    blocks.clear();
+    blocks.resize(out.len(), Block::ZERO);
+    prg.fill(blocks);
+    for (o, b) in out.iter_mut().zip(blocks.iter()) {
+        *o = F::from_block(b.to_u128());
+    }
+}
+
+/// COPEe sender P_A: holds both seeds of every base OT.
+pub struct Sender<F: MascotField> {
+    peer: PartyId,
+    prgs: Vec<[Prg; 2]>,
+    _f: core::marker::PhantomData<F>,
+}
+
+impl<F: MascotField> core::fmt::Debug for Sender<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("copee::Sender")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: MascotField> Sender<F> {
+    /// The sender's state from the k base-OT seed pairs it sent.
+    ///
+    /// # Errors
+    ///
+    /// [`OfflineError::ApiMisuse`] if there are not exactly k pairs.
+    pub fn new(peer: PartyId, seeds: &[[Block; 2]]) -> Result<Self, OfflineError> {
+        if seeds.len() != F::BITS {
+            return Err(OfflineError::ApiMisuse("COPEe sender needs k seed pairs"));
+        }
+        Ok(Self {
+            peer,
+            prgs: seeds
+                .iter()
+                .map(|s| [Prg::new(s[0]), Prg::new(s[1])])
+                .collect(),
+            _f: core::marker::PhantomData,
+        })
+    }
+
+    /// Extend, steps 1, 2 and 4: returns this party's additive share of x·Δ_B (that is, −t)
+    /// and the message u (k·m field elements, position l first).
+    ///
+    /// With `inconsistent_first`, the first input uses x + 1 in every position l ≠ 0
+    /// ([`crate::Cheat::CopeeInconsistentInput`]).
+    pub fn extend(&mut self, x: &[F], inconsistent_first: bool) -> (Vec<F>, Vec<u8>) {
+        let m = x.len();
+        let k = F::BITS;
+        let mut acc = vec![F::ZERO; m];
+        let mut msg = vec![0u8; k * m * F::BYTES];
+        let mut t0 = vec![F::ZERO; m];
+        let mut t1 = vec![F::ZERO; m];
+        let mut blocks = Vec::with_capacity(m);
+        // Horner from the top bit down: acc = 2·acc + t_0^l gives Σ 2^l·t_0^l.
+        for l in (0..k).rev() {
+            let [p0, p1] = &mut self.prgs[l];
+            prf_fill(p0, &mut blocks, &mut t0);
+            prf_fill(p1, &mut blocks, &mut t1);
+            let row = &mut msg[l * m * F::BYTES..(l + 1) * m * F::BYTES];
+            for (i, (chunk, ((&a, &b), &xi))) in row
+                .chunks_exact_mut(F::BYTES)
+                .zip(t0.iter().zip(&t1).zip(x))
+                .enumerate()
+            {
+                let mut xv = xi;
+                if inconsistent_first && i == 0 && l != 0 {
+                    xv += F::ONE;
+                }
+                // Extend, step 2: u^l = t_0^l − t_1^l + x.
+                (a - b + xv).write_le(chunk);
+            }
+            for (s, &a) in acc.iter_mut().zip(&t0) {
+                *s = *s + *s + a;
+            }
+        }
+        crate::shares::wipe(&mut t0);
+        crate::shares::wipe(&mut t1);
+        for s in &mut acc {
+            *s = -*s;
+        }
+        (acc, msg)
+    }
+}
+
+/// COPEe receiver P_B: holds Δ and one seed per base OT.
+pub struct Receiver<F: MascotField> {
+    peer: PartyId,
+    delta_bits: Vec<Choice>,
+    prgs: Vec<Prg>,
+    _f: core::marker::PhantomData<F>,
+}
+
+impl<F: MascotField> core::fmt::Debug for Receiver<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("copee::Receiver")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: MascotField> Receiver<F> {
+    /// The receiver's state from its key share Δ and the k seeds it chose with Δ's bits.
+    ///
+    /// # Errors
+    ///
+    /// [`OfflineError::ApiMisuse`] if there are not exactly k seeds.
+    pub fn new(
+        peer: PartyId,
+        delta: &MacKeyShare<F>,
+        seeds: &[Block],
+    ) -> Result<Self, OfflineError> {
+        if seeds.len() != F::BITS {
+            return Err(OfflineError::ApiMisuse("COPEe receiver needs k seeds"));
+        }
+        let d = delta.dangerous_value();
+        Ok(Self {
+            peer,
+            delta_bits: (0..F::BITS).map(|l| d.bit(l)).collect(),
+            prgs: seeds.iter().map(|&s| Prg::new(s)).collect(),
+            _f: core::marker::PhantomData,
+        })
+    }
+
+    /// Extend, step 3, on the sender's message for `m` inputs: returns this party's additive
+    /// share q of x·Δ.
+    ///
+    /// # Errors
+    ///
+    /// [`OfflineError::MalformedMessage`] if the message is not k·m canonical field elements.
+    pub fn extend(&mut self, m: usize, msg: &[u8]) -> Result<Vec<F>, OfflineError> {
+        let k = F::BITS;
+        let what = "COPEe extend message";
+        if msg.len() != k * m * F::BYTES {
+            return Err(OfflineError::MalformedMessage {
+                from: self.peer,
+                what,
+            });
+        }
+        let mut acc = vec![F::ZERO; m];
+        let mut t = vec![F::ZERO; m];
+        let mut blocks = Vec::with_capacity(m);
+        for l in (0..k).rev() {
+            prf_fill(&mut self.prgs[l], &mut blocks, &mut t);
+            let row = &msg[l * m * F::BYTES..(l + 1) * m * F::BYTES];
+            let bit = self.delta_bits[l];
+            for ((s, &tl), chunk) in acc.iter_mut().zip(&t).zip(row.chunks_exact(F::BYTES)) {
+                let u = F::read_le(chunk).map_err(|_| OfflineError::MalformedMessage {
+                    from: self.peer,
+                    what,
+                })?;
+                // Extend, step 3: q^l = t_{Δ_l}^l + Δ_l·u^l, selected in constant time.
+                let q = tl + F::conditional_select(&F::ZERO, &u, bit);
+                *s = *s + *s + q;
+            }
+        }
+        crate::shares::wipe(&mut t);
+        Ok(acc)
+    }
+}
+
+/// Initialize as P_A with `peer`: k base OTs as the base-OT sender.
+///
+/// # Errors
+///
+/// [`OfflineError::Ot`] if the base OT fails.
+pub async fn setup_sender<F: MascotField, T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+    t: &T,
+    peer: PartyId,
+    cheat: Option<OtCheat>,
+    rng: &mut R,
+) -> Result<Sender<F>, OfflineError> {
+    let seeds = spdz_ot::base::send_with_cheat(t, peer, F::BITS, rng, cheat).await?;
+    Sender::new(peer, &seeds)
+}
+
+/// Initialize as P_B with `peer`: k base OTs as the base-OT receiver, choosing with the bits of
+/// this party's MAC-key share.
+///
+/// # Errors
+///
+/// [`OfflineError::Ot`] if the base OT fails.
+pub async fn setup_receiver<
+    F: MascotField,
+    T: Transport,
+    R: rand_core::CryptoRng + Send + ?Sized,
+>(
+    t: &T,
+    peer: PartyId,
+    key: &MacKeyShare<F>,
+    cheat: Option<OtCheat>,
+    rng: &mut R,
+) -> Result<Receiver<F>, OfflineError> {
+    let d = key.dangerous_value();
+    // Choice bits for the base OT (secret; the base OT keeps them so).
+    let choices: Vec<bool> = (0..F::BITS).map(|l| bool::from(d.bit(l))).collect();
+    let seeds = spdz_ot::base::receive_with_cheat(t, peer, &choices, rng, cheat).await?;
+    Receiver::new(peer, key, &seeds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::{Rng, SeedableRng};
+    use spdz_field::{Field, Fp};
+
+    /// A COPEe pair with an in-test base-OT setup (the OTs are replaced by their ideal outputs).
+    fn pair(rng: &mut ChaCha20Rng) -> (Sender<Fp>, Receiver<Fp>, Fp) {
+        let key = MacKeyShare::<Fp>::random(rng);
+        let delta = key.dangerous_value();
+        let seeds: Vec<[Block; 2]> = (0..Fp::BITS)
+            .map(|_| {
+                [
+                    Block::new(u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())),
+                    Block::new(u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())),
+                ]
+            })
+            .collect();
+        let chosen: Vec<Block> = seeds
+            .iter()
+            .enumerate()
+            .map(|(l, s)| s[usize::from(bool::from(delta.bit(l)))])
+            .collect();
+        (
+            Sender::new(0, &seeds).unwrap(),
+            Receiver::new(1, &key, &chosen).unwrap(),
+            delta,
+        )
+    }
+
+    #[test]
+    fn outputs_add_up_to_x_delta() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let (mut s, mut r, delta) = pair(&mut rng);
+        for m in [0, 1, 5, 64] {
+            let x: Vec<Fp> = (0..m).map(|_| Fp::random(&mut rng)).collect();
+            let (ts, msg) = s.extend(&x, false);
+            let qs = r.extend(m, &msg).unwrap();
+            for i in 0..m {
+                assert_eq!(ts[i] + qs[i], x[i] * delta);
+            }
+        }
+    }
+
+    #[test]
+    fn inconsistent_input_breaks_the_correlation() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let (mut s, mut r, delta) = pair(&mut rng);
+        let x: Vec<Fp> = (0..3).map(|_| Fp::random(&mut rng)).collect();
+        let (ts, msg) = s.extend(&x, true);
+        let qs = r.extend(3, &msg).unwrap();
+        // The receiver's share is off by Σ_{l≠0} 2^l·Δ_l = Δ − Δ_0, which is non-zero unless
+        // Δ < 2.
+        assert_ne!(ts[0] + qs[0], x[0] * delta);
+        assert_eq!(ts[1] + qs[1], x[1] * delta);
+    }
+
+    #[test]
+    fn malformed_messages_are_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let (mut s, mut r, _) = pair(&mut rng);
+        let x = vec![Fp::ONE; 2];
+        let (_, mut msg) = s.extend(&x, false);
+        msg.pop();
+        assert!(matches!(
+            r.extend(2, &msg),
+            Err(OfflineError::MalformedMessage { from: 1, .. })
+        ));
+        let (_, mut msg) = s.extend(&x, false);
+        msg[..16].copy_from_slice(&[0xff; 16]);
+        assert!(matches!(
+            r.extend(2, &msg),
+            Err(OfflineError::MalformedMessage { from: 1, .. })
+        ));
+    }
+}

@@ -1,0 +1,36 @@
+//! What MASCOT needs from a field beyond [`Field`]: a bit length and a map from uniform 128-bit
+//! OT/PRG outputs to (almost) uniform field elements.
+
+use spdz_field::{Field, Fp};
+use subtle::Choice;
+
+/// A field MASCOT can run over: elements have at most [`MascotField::BITS`] bits, and a uniform
+/// 128-bit string maps to an element whose distribution is statistically close to uniform.
+pub trait MascotField: Field {
+    /// k: the number of bits of a canonical element (COPEe uses k base OTs per ordered pair,
+    /// Gilboa multiplication k OTs per product).
+    const BITS: usize;
+
+    /// An element from a uniform 128-bit string (a PRF output or an OT message).
+    fn from_block(x: u128) -> Self;
+
+    /// Bit `i` of the canonical integer representative, `i < BITS`, as a [`Choice`].
+    fn bit(&self, i: usize) -> Choice;
+}
+
+impl MascotField for Fp {
+    /// p = 2^127 − 1: every element has at most 127 bits.
+    const BITS: usize = 127;
+
+    /// `x mod p`. Since 2^128 = 2p + 2, the values 0 and 1 have one extra preimage: the
+    /// statistical distance from uniform is 2/2^128 = 2^−127.
+    fn from_block(x: u128) -> Self {
+        Fp::from_u128(x)
+    }
+
+    fn bit(&self, i: usize) -> Choice {
+        // Public shift amount; the bit's value is data, not control flow.
+        #[allow(clippy::cast_possible_truncation)] // one bit
+        Choice::from(((self.to_u128() >> i) & 1) as u8)
+    }
+}
