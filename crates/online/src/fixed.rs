@@ -49,6 +49,8 @@ pub const SIGMOID_ITERATIONS: usize = 3;
 /// Degree of the Taylor polynomial of `2^t` on `t ∈ (−1, 1)` in [`Party::exp`]
 /// (remainder ≤ 2·(ln 2)^10/10! ≈ 1.4·10^−8).
 pub const EXP_DEGREE: usize = 9;
+/// Bits of `|x·log2 e|` for the exp domain (`< 2^6`), plus a sign bit.
+const EXP_INT_BITS: u32 = 7;
 /// Sigmoid clamps `|x|` to this (σ(11) = 1 − 1.7·10^−5, within about one unit of 1).
 pub const SIGMOID_CLAMP: u128 = 11;
 
@@ -159,7 +161,10 @@ impl FixedParams {
     fn exp_layout(&self) -> Option<(u32, u32, u32)> {
         let f2 = 2 * self.frac_bits;
         let i_max = (126 - self.stat_bits).checked_sub(f2 + 2)?;
-        if i_max <= self.frac_bits || 2 * f2 + 3 + self.stat_bits > 126 {
+        if i_max <= self.frac_bits
+            || 2 * f2 + 3 + self.stat_bits > 126
+            || f2 + self.frac_bits + EXP_INT_BITS + self.stat_bits > 126
+        {
             return None;
         }
         let ei = 32 - i_max.leading_zeros();
@@ -228,10 +233,22 @@ impl FixedParams {
         b
     }
 
+    /// Extra fractional bits of the reciprocal inside a division: `126 − s − k`, capped so the
+    /// reciprocal's final shift stays non-negative.
+    fn div_extra_bits(&self) -> u32 {
+        let room = (126 - self.stat_bits).saturating_sub(self.int_bits);
+        match self.recip_precision() {
+            Some(p) => room.min(p + self.recip_bits() - 2 * self.frac_bits),
+            None => 0,
+        }
+    }
+
     /// Per element: division.
     #[must_use]
     pub fn cost_div(&self) -> Budget {
-        self.cost_reciprocal() + self.cost_fx_mul()
+        self.cost_reciprocal()
+            + Budget::triples(1)
+            + self.cost_trunc(self.int_bits + self.div_extra_bits())
     }
 
     /// Per element: exp (zero for parameters it does not support).
@@ -240,7 +257,8 @@ impl FixedParams {
         let Some((f2, _, ei)) = self.exp_layout() else {
             return Budget::zero();
         };
-        self.cost_trunc(ei + f2 + 1)
+        self.cost_trunc(f2 + self.frac_bits + EXP_INT_BITS)
+            + self.cost_trunc(ei + f2 + 1)
             + self.cost_bitdec(ei)
             + Budget::triples(ei as usize - 1)
             + (Budget::triples(1) + self.cost_trunc(2 * f2 + 1)) * (EXP_DEGREE - 1)
@@ -732,10 +750,15 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
                 what: "reciprocal: parameters leave no working precision",
             });
         }
-        guarded!(self, self.reciprocal_inner(y))
+        guarded!(self, self.reciprocal_inner(y, 0))
     }
 
-    async fn reciprocal_inner(&mut self, y: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+    /// `1/y` with `f + extra` fractional bits.
+    async fn reciprocal_inner(
+        &mut self,
+        y: &Shared<Fp>,
+        extra: u32,
+    ) -> Result<Shared<Fp>, OnlineError> {
         let n = y.len();
         let p = self.fixed.recip_precision().ok_or(OnlineError::ApiMisuse {
             what: "reciprocal: parameters",
@@ -782,11 +805,17 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         }
         // Step 4: scale back and restore the sign.
         let wv = self.mul(&w, &v).await?;
-        let res = self.trunc_inner(&wv, p + kk + 1, p + kk - 2 * f).await?;
+        let res = self
+            .trunc_inner(&wv, p + kk + 1, p + kk - 2 * f - extra)
+            .await?;
         self.mul(&res, &sg).await
     }
 
-    /// `x / y` = `x · (1/y)` (see [`Party::reciprocal`] for the domain of `y`; `|x/y| < 2^31`).
+    /// `x / y` (see [`Party::reciprocal`] for the domain of `y`; `|x/y| < 2^(k−1−2f)`).
+    ///
+    /// The reciprocal is kept at `f + e` fractional bits, `e = 126 − s − k` (22 with the
+    /// defaults), and the product `x·(1/y)` is truncated once by `f + e`: so a large `x` does
+    /// not multiply the reciprocal's rounding error by `|x|`.
     ///
     /// # Errors
     /// As [`Party::reciprocal`].
@@ -796,8 +825,24 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
                 what: "div: length mismatch",
             });
         }
-        let r = self.reciprocal(y).await?;
-        self.fx_mul(x, &r).await
+        if self.fixed.recip_precision().is_none() {
+            return Err(OnlineError::ApiMisuse {
+                what: "div: parameters leave no working precision",
+            });
+        }
+        guarded!(self, self.div_inner(x, y))
+    }
+
+    async fn div_inner(
+        &mut self,
+        x: &Shared<Fp>,
+        y: &Shared<Fp>,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        let e = self.fixed.div_extra_bits();
+        let r = self.reciprocal_inner(y, e).await?;
+        let q = self.mul(x, &r).await?;
+        let (k, f) = (self.fixed.int_bits, self.fixed.frac_bits);
+        self.trunc_inner(&q, k + e, f + e).await
     }
 
     // ---- exp and sigmoid ---------------------------------------------------------------------
@@ -832,11 +877,11 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         }
         let f = self.fixed.frac_bits;
         let s = self.fixed.stat_bits;
-        // y = x·log2(e) + f, with 2f fractional bits.
-        let y = self.add_public_scalar(
-            &x.scale(round_scaled(core::f64::consts::LOG2_E, f)),
-            Fp::from_u128(u128::from(f) << f2),
-        )?;
+        // y = x·log2(e) + f, with 2f fractional bits: log2(e) with 2f bits of its own (so its
+        // rounding does not show in e^x), the product truncated back by f.
+        let yl = x.scale(round_scaled(core::f64::consts::LOG2_E, 2 * f));
+        let y = self.trunc_inner(&yl, f2 + f + EXP_INT_BITS, f).await?;
+        let y = self.add_public_scalar(&y, Fp::from_u128(u128::from(f) << f2))?;
         let i = self.trunc_inner(&y, ei + f2 + 1, f2).await?;
         let t = &y - &i.scale(pow2(f2));
         // 2^i as an exact integer.

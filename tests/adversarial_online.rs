@@ -1,0 +1,113 @@
+//! The online phase's adversarial matrix: every named cheat × every cheater position ×
+//! n ∈ {2, 3}. Every honest party must abort with the error of the check that catches the
+//! cheat, release no output, and stay poisoned (every later call returns the abort).
+
+mod online_common;
+
+use online_common::{make_parties, run_all};
+use spdz::field::{Field, Fp};
+use spdz::online::{AbortReason, Cheat, OnlineError, Shared};
+
+/// What every honest party must see for each cheat.
+fn expected(cheat: Cheat) -> fn(&OnlineError) -> bool {
+    match cheat {
+        Cheat::WrongShareOnOpen | Cheat::WrongMacShareInCheck => {
+            |e| matches!(e, OnlineError::MacCheckFailed { .. })
+        }
+        Cheat::EquivocateInput => |e| matches!(e, OnlineError::BroadcastInconsistent { .. }),
+        _ => |_| false,
+    }
+}
+
+fn reason(cheat: Cheat) -> AbortReason {
+    match cheat {
+        Cheat::EquivocateInput => AbortReason::BroadcastInconsistent,
+        _ => AbortReason::MacCheckFailed,
+    }
+}
+
+/// Every party inputs 3 values, the inputs are multiplied and summed, and the result revealed.
+async fn program(
+    mut p: online_common::TestParty,
+) -> (Result<Vec<Fp>, OnlineError>, Result<(), OnlineError>) {
+    let me = p.id();
+    let n = p.parties();
+    let run = async {
+        let mut acc: Option<Shared<Fp>> = None;
+        let mut sum = Shared::zeros(3);
+        for j in 0..n {
+            let mine: Vec<Fp> = (0..3)
+                .map(|i| Fp::from_u64(10 * j as u64 + i + 1))
+                .collect();
+            let x = p.input(j, (j == me).then_some(&mine[..]), 3).await?;
+            sum = &sum + &x;
+            acc = Some(match acc {
+                None => x,
+                Some(a) => p.mul(&a, &x).await?,
+            });
+        }
+        let out = &acc.unwrap_or_else(|| Shared::zeros(3)) + &sum;
+        Ok(p.reveal(&out).await?.into_vec())
+    };
+    let result = run.await;
+    // After the first result, the handle must refuse everything if it aborted.
+    let after = p.reveal(&Shared::zeros(1)).await.map(|_| ());
+    (result, after)
+}
+
+async fn matrix(n: usize) {
+    for cheat in Cheat::ALL {
+        for cheater in 0..n {
+            let seed = 1000 + 10 * n as u64 + cheater as u64;
+            let results = run_all(make_parties(n, seed, Some((cheater, cheat))), program).await;
+            for (id, (result, after)) in results.into_iter().enumerate() {
+                if id == cheater {
+                    continue;
+                }
+                let err = match result {
+                    Ok(v) => {
+                        panic!("{cheat:?} by {cheater} (n = {n}): honest party {id} output {v:?}")
+                    }
+                    Err(e) => e,
+                };
+                assert!(
+                    expected(cheat)(&err),
+                    "{cheat:?} by {cheater} (n = {n}): honest party {id} got {err:?}"
+                );
+                assert!(
+                    matches!(after, Err(OnlineError::Aborted { reason: r }) if r == reason(cheat)),
+                    "{cheat:?} by {cheater} (n = {n}): party {id} not poisoned: {after:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_cheat_every_cheater_two_parties() {
+    matrix(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_cheat_every_cheater_three_parties() {
+    matrix(3).await;
+}
+
+/// Without a cheat the same program outputs the right value everywhere (so the matrix tests
+/// fail for the cheats, not for the program).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn honest_run_outputs() {
+    for n in [2usize, 3] {
+        let results = run_all(make_parties(n, 77, None), program).await;
+        let want: Vec<Fp> = (0..3u64)
+            .map(|i| {
+                let xs: Vec<u64> = (0..n as u64).map(|j| 10 * j + i + 1).collect();
+                Fp::from_u64(xs.iter().product::<u64>() + xs.iter().sum::<u64>())
+            })
+            .collect();
+        for (result, after) in results {
+            assert_eq!(result.unwrap(), want);
+            assert!(after.is_ok());
+        }
+    }
+}
