@@ -1,0 +1,108 @@
+//! The adversarial suite of the offline phase: every named cheat × every cheater position ×
+//! n ∈ {2, 3}. Every honest party must abort with the expected error variant (blaming the
+//! cheater where the variant names a party) and return no material.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (developer guide)
+
+use std::time::Duration;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use spdz::field::Fp;
+use spdz::net::{MemoryOptions, MemoryTransport};
+use spdz::offline::{Cheat, MemoryPreprocessing, OfflineError, Params, Report, generate};
+
+type Outcome = Result<(MemoryPreprocessing<Fp>, Report), OfflineError>;
+
+fn run(n: usize, cheater: usize, cheat: Cheat) -> Vec<Outcome> {
+    let params = Params {
+        triples: 6,
+        squares: 2,
+        bits: 3,
+        input_masks: 2,
+        batch_size: 16,
+        threads: 1,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let options = MemoryOptions {
+            // A backstop so that a party waiting on an aborted peer cannot hang the suite.
+            timeout: Some(Duration::from_secs(60)),
+            ..MemoryOptions::default()
+        };
+        let handles: Vec<_> = MemoryTransport::mesh_with(n, options)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let params = params.clone();
+                tokio::spawn(async move {
+                    let mut rng = ChaCha20Rng::seed_from_u64(77 + i as u64);
+                    let c = (i == cheater).then_some(cheat);
+                    let r = generate::<Fp, _, _>(&t, &params, c, &mut rng).await;
+                    // An aborted party closes its links at once (as a real one would).
+                    drop(t);
+                    r
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
+        out
+    })
+}
+
+#[test]
+fn every_cheat_every_position_is_caught() {
+    let mut failures = Vec::new();
+    for n in [2, 3] {
+        for cheat in Cheat::ALL {
+            for cheater in 0..n {
+                let out = run(n, cheater, cheat);
+                for (i, r) in out.iter().enumerate() {
+                    if i == cheater {
+                        continue;
+                    }
+                    match r {
+                        Ok(_) => failures.push(format!(
+                            "n={n} cheat={cheat} cheater={cheater}: party {i} returned material"
+                        )),
+                        Err(e) if cheat.expected_abort().matches(e, cheater) => {}
+                        Err(e) => failures.push(format!(
+                            "n={n} cheat={cheat} cheater={cheater}: party {i} aborted with {e:?}, expected {:?}",
+                            cheat.expected_abort()
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn honest_run_of_the_same_size_succeeds() {
+    // The control: with the same parameters and no cheater, everyone gets material.
+    for n in [2, 3] {
+        let params_n = n;
+        let out = run(params_n, usize::MAX, Cheat::WrongTripleShare);
+        for r in out {
+            let (p, _) = r.unwrap();
+            assert_eq!(p.triples_left(), 6);
+        }
+    }
+}
+
+#[test]
+fn cheat_names_round_trip() {
+    for c in Cheat::ALL {
+        assert_eq!(Cheat::from_name(c.name()), Some(c));
+        assert!(!c.description().is_empty());
+    }
+}
