@@ -17,11 +17,14 @@ pub mod base;
 mod block;
 mod error;
 pub mod hash;
+pub mod kos;
 pub mod prg;
+pub mod traits;
 pub mod transpose;
 
 pub use block::Block;
 pub use error::{OtCheat, OtError};
+pub use traits::{CotReceiver, CotSender, Malicious, RotReceiver, RotSender};
 
 pub use spdz_net::PartyId;
 

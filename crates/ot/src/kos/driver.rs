@@ -1,0 +1,350 @@
+//! Async drivers of KOS over a [`Transport`], with poisoning after any error.
+
+use super::{KAPPA, ReceiverCore, SenderCore, random_receiver_outputs, random_sender_outputs};
+use crate::block::Block;
+use crate::error::{OtCheat, OtError};
+use crate::hash::FixedKeyHash;
+use crate::traits::{CotReceiver, CotSender, Malicious, RotReceiver, RotSender};
+use crate::{PartyId, base, steps};
+use spdz_net::Transport;
+
+/// OTs per extension round trip in the drivers (larger requests are split). 2^18 OTs make a
+/// 4 MiB extension message.
+pub const BATCH: usize = 1 << 18;
+
+enum SenderState {
+    Ready(SenderCore),
+    Aborted,
+}
+
+/// KOS extension sender over a transport: correlated OT with a fixed Δ, and random OT.
+pub struct Sender {
+    peer: PartyId,
+    state: SenderState,
+    hash: FixedKeyHash,
+}
+
+impl core::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("kos::Sender")
+            .field("peer", &self.peer)
+            .field("aborted", &matches!(self.state, SenderState::Aborted))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sender {
+    /// Runs the 128 base OTs (as base-OT receiver, with the bits of a fresh random Δ).
+    ///
+    /// # Errors
+    /// As [`base::receive`].
+    pub async fn setup<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        rng: &mut R,
+    ) -> Result<Self, OtError> {
+        let mut d = [0u8; 16];
+        rng.fill_bytes(&mut d);
+        let delta = Block::from_bytes(d);
+        zeroize::Zeroize::zeroize(&mut d);
+        Self::setup_with_delta(t, peer, delta, rng, None).await
+    }
+
+    /// Setup with a caller-chosen Δ (e.g. to correlate with another protocol), optionally
+    /// cheating in the base OT (tests and `--cheat` only).
+    ///
+    /// # Errors
+    /// As [`base::receive`].
+    pub async fn setup_with_delta<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        delta: Block,
+        rng: &mut R,
+        cheat: Option<OtCheat>,
+    ) -> Result<Self, OtError> {
+        // Δ's bits as choices: bool::from(Choice) is a data conversion, not a branch.
+        let bits: Vec<bool> = (0..KAPPA).map(|i| bool::from(delta.bit(i))).collect();
+        let keys = base::receive_with_cheat(t, peer, &bits, rng, cheat).await?;
+        Ok(Self {
+            peer,
+            state: SenderState::Ready(SenderCore::new(delta, &keys)?),
+            hash: FixedKeyHash::new(),
+        })
+    }
+
+    /// The peer (extension receiver).
+    #[must_use]
+    pub fn peer(&self) -> PartyId {
+        self.peer
+    }
+
+    /// Δ, or `None` after an abort.
+    #[must_use]
+    pub fn delta(&self) -> Option<Block> {
+        match &self.state {
+            SenderState::Ready(core) => Some(core.delta()),
+            SenderState::Aborted => None,
+        }
+    }
+
+    /// `n` correlated OTs: returns q_j with the receiver holding t_j = q_j ⊕ b_j·Δ.
+    ///
+    /// # Errors
+    /// [`OtError::OtConsistencyFailed`], [`OtError::CommitmentMismatch`],
+    /// [`OtError::MalformedMessage`], [`OtError::Net`]; afterwards [`OtError::Poisoned`].
+    pub async fn send_correlated<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<Vec<Block>, OtError> {
+        Ok(self.extend(t, n, rng, false).await?.0)
+    }
+
+    /// `n` random OTs: both messages of every OT.
+    ///
+    /// # Errors
+    /// As [`Sender::send_correlated`].
+    pub async fn send_random<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<Vec<[Block; 2]>, OtError> {
+        Ok(self.extend(t, n, rng, true).await?.1)
+    }
+
+    async fn extend<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        n: usize,
+        rng: &mut R,
+        random: bool,
+    ) -> Result<(Vec<Block>, Vec<[Block; 2]>), OtError> {
+        let result = self.extend_inner(t, n, rng, random).await;
+        if result.is_err() {
+            // Poison: drop Δ and the PRG keys now.
+            self.state = SenderState::Aborted;
+        }
+        result
+    }
+
+    async fn extend_inner<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        n: usize,
+        rng: &mut R,
+        random: bool,
+    ) -> Result<(Vec<Block>, Vec<[Block; 2]>), OtError> {
+        let SenderState::Ready(core) = &mut self.state else {
+            return Err(OtError::Poisoned);
+        };
+        let peer = self.peer;
+        let mut correlated = Vec::new();
+        let mut rot = Vec::new();
+        if random {
+            rot.reserve_exact(n);
+        } else {
+            correlated.reserve_exact(n);
+        }
+        let mut done = 0;
+        while done < n {
+            let m = (n - done).min(BATCH);
+            let msg = t.recv(peer, steps::KOS_EXTEND).await?;
+            let (pending, seed) = core.extend(m, &msg, peer, rng)?;
+            drop(msg);
+            t.send(peer, steps::KOS_SEED, seed).await?;
+            let check = t.recv(peer, steps::KOS_CHECK).await?;
+            let (q, first) = pending.finish(&check)?;
+            if random {
+                rot.extend(random_sender_outputs(&self.hash, &q, core.delta(), first));
+            } else {
+                correlated.extend_from_slice(&q);
+            }
+            done += m;
+        }
+        tracing::debug!(peer, n, random, "KOS sender extended");
+        Ok((correlated, rot))
+    }
+}
+
+enum ReceiverState {
+    Ready(ReceiverCore),
+    Aborted,
+}
+
+/// KOS extension receiver over a transport.
+pub struct Receiver {
+    peer: PartyId,
+    state: ReceiverState,
+    hash: FixedKeyHash,
+    cheat: Option<OtCheat>,
+}
+
+impl core::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("kos::Receiver")
+            .field("peer", &self.peer)
+            .field("aborted", &matches!(self.state, ReceiverState::Aborted))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// Runs the 128 base OTs (as base-OT sender).
+    ///
+    /// # Errors
+    /// As [`base::send`].
+    pub async fn setup<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        rng: &mut R,
+    ) -> Result<Self, OtError> {
+        Self::setup_with_cheat(t, peer, rng, None).await
+    }
+
+    /// Setup of a receiver that applies `cheat` (in the base OT or in every extension; tests
+    /// and `--cheat` only).
+    ///
+    /// # Errors
+    /// As [`base::send`].
+    pub async fn setup_with_cheat<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        rng: &mut R,
+        cheat: Option<OtCheat>,
+    ) -> Result<Self, OtError> {
+        let keys = base::send_with_cheat(t, peer, KAPPA, rng, cheat).await?;
+        Ok(Self {
+            peer,
+            state: ReceiverState::Ready(ReceiverCore::new(&keys)?),
+            hash: FixedKeyHash::new(),
+            cheat,
+        })
+    }
+
+    /// The peer (extension sender).
+    #[must_use]
+    pub fn peer(&self) -> PartyId {
+        self.peer
+    }
+
+    /// Correlated OTs with the given choices: returns t_j = q_j ⊕ b_j·Δ.
+    ///
+    /// # Errors
+    /// [`OtError::MalformedMessage`], [`OtError::Net`]; afterwards [`OtError::Poisoned`].
+    pub async fn receive_correlated<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        choices: &[bool],
+        rng: &mut R,
+    ) -> Result<Vec<Block>, OtError> {
+        self.extend(t, choices, rng, false).await
+    }
+
+    /// Random OTs with the given choices: returns the chosen message of every OT.
+    ///
+    /// # Errors
+    /// As [`Receiver::receive_correlated`].
+    pub async fn receive_random<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        choices: &[bool],
+        rng: &mut R,
+    ) -> Result<Vec<Block>, OtError> {
+        self.extend(t, choices, rng, true).await
+    }
+
+    async fn extend<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        choices: &[bool],
+        rng: &mut R,
+        random: bool,
+    ) -> Result<Vec<Block>, OtError> {
+        let result = self.extend_inner(t, choices, rng, random).await;
+        if result.is_err() {
+            self.state = ReceiverState::Aborted;
+        }
+        result
+    }
+
+    async fn extend_inner<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        choices: &[bool],
+        rng: &mut R,
+        random: bool,
+    ) -> Result<Vec<Block>, OtError> {
+        let ReceiverState::Ready(core) = &mut self.state else {
+            return Err(OtError::Poisoned);
+        };
+        let peer = self.peer;
+        let mut out = Vec::with_capacity(choices.len());
+        for chunk in choices.chunks(BATCH) {
+            let (pending, msg) = core.extend(chunk, rng, self.cheat)?;
+            t.send(peer, steps::KOS_EXTEND, msg).await?;
+            let seed = t.recv(peer, steps::KOS_SEED).await?;
+            let (check, rows, first) = pending.finish(&seed, peer)?;
+            t.send(peer, steps::KOS_CHECK, check).await?;
+            if random {
+                out.extend(random_receiver_outputs(&self.hash, &rows, first));
+            } else {
+                out.extend_from_slice(&rows);
+            }
+        }
+        tracing::debug!(peer, n = choices.len(), random, "KOS receiver extended");
+        Ok(out)
+    }
+}
+
+impl Malicious for Sender {}
+impl Malicious for Receiver {}
+
+impl CotSender for Sender {
+    fn delta(&self) -> Option<Block> {
+        Sender::delta(self)
+    }
+
+    async fn send_correlated<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<Vec<Block>, OtError> {
+        Sender::send_correlated(self, t, n, rng).await
+    }
+}
+
+impl RotSender for Sender {
+    async fn send_random<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<Vec<[Block; 2]>, OtError> {
+        Sender::send_random(self, t, n, rng).await
+    }
+}
+
+impl CotReceiver for Receiver {
+    async fn receive_correlated<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        choices: &[bool],
+        rng: &mut R,
+    ) -> Result<Vec<Block>, OtError> {
+        Receiver::receive_correlated(self, t, choices, rng).await
+    }
+}
+
+impl RotReceiver for Receiver {
+    async fn receive_random<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        &mut self,
+        t: &T,
+        choices: &[bool],
+        rng: &mut R,
+    ) -> Result<Vec<Block>, OtError> {
+        Receiver::receive_random(self, t, choices, rng).await
+    }
+}
