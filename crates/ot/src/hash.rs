@@ -19,8 +19,6 @@ use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use sha2::{Digest, Sha256};
 
-const CHUNK: usize = 64;
-
 /// The fixed public key of π: SHA-256("spdz-ot/fixed-key-aes/v1")[..16].
 fn fixed_key() -> [u8; 16] {
     let digest = Sha256::digest(b"spdz-ot/fixed-key-aes/v1");
@@ -69,30 +67,59 @@ impl FixedKeyHash {
 
     /// In place, `xs[j] ← H(xs[j], first_tweak + j)` (tweaks wrap mod 2^128).
     pub fn tccr_many(&self, xs: &mut [Block], first_tweak: u128) {
-        let mut y = [Array::from([0u8; 16]); CHUNK];
-        let mut z = [Array::from([0u8; 16]); CHUNK];
-        let mut tweak = first_tweak;
-        for chunk in xs.chunks_mut(CHUNK) {
-            let n = chunk.len();
-            for (yb, x) in y[..n].iter_mut().zip(chunk.iter()) {
-                *yb = Array::from(x.to_bytes());
-            }
-            self.pi.encrypt_blocks(&mut y[..n]);
-            for (zb, yb) in z[..n].iter_mut().zip(&y[..n]) {
-                let v = u128::from_le_bytes((*yb).into()) ^ tweak;
-                tweak = tweak.wrapping_add(1);
-                *zb = Array::from(v.to_le_bytes());
-            }
-            self.pi.encrypt_blocks(&mut z[..n]);
-            for ((x, yb), zb) in chunk.iter_mut().zip(&y[..n]).zip(&z[..n]) {
-                *x = Block::new(
-                    u128::from_le_bytes((*zb).into()) ^ u128::from_le_bytes((*yb).into()),
-                );
-            }
+        let inputs = xs.iter().map(|x| Array::from(x.to_bytes())).collect();
+        let hashed = self.tccr_vec(inputs, first_tweak, 1);
+        for (x, h) in xs.iter_mut().zip(hashed) {
+            *x = h;
         }
+    }
+
+    /// Random-OT pairs: `[H(q_j, t), H(q_j ⊕ Δ, t)]` with `t = first_tweak + j`.
+    #[must_use]
+    pub fn tccr_pairs(&self, q: &[Block], delta: Block, first_tweak: u128) -> Vec<[Block; 2]> {
+        // Inputs interleaved: position 2j is q_j, 2j+1 is q_j ⊕ Δ; both use tweak j.
+        let inputs = q
+            .iter()
+            .flat_map(|x| {
+                [
+                    Array::from(x.to_bytes()),
+                    Array::from((*x ^ delta).to_bytes()),
+                ]
+            })
+            .collect();
+        let hashed = self.tccr_vec(inputs, first_tweak, 2);
+        hashed.chunks_exact(2).map(|p| [p[0], p[1]]).collect()
+    }
+
+    /// TMMO over all inputs with one cipher call per pass; input `k` has tweak
+    /// `first + k / per_tweak`.
+    fn tccr_vec(
+        &self,
+        mut y: Vec<Array<u8, aes::cipher::consts::U16>>,
+        first: u128,
+        per_tweak: usize,
+    ) -> Vec<Block> {
+        self.pi.encrypt_blocks(&mut y);
+        let mut z: Vec<Array<u8, aes::cipher::consts::U16>> = y
+            .iter()
+            .enumerate()
+            .map(|(k, yb)| {
+                let tweak = first.wrapping_add((k / per_tweak) as u128);
+                Array::from((u128::from_le_bytes((*yb).into()) ^ tweak).to_le_bytes())
+            })
+            .collect();
+        self.pi.encrypt_blocks(&mut z);
+        let out = y
+            .iter()
+            .zip(&z)
+            .map(|(yb, zb)| {
+                Block::new(u128::from_le_bytes((*zb).into()) ^ u128::from_le_bytes((*yb).into()))
+            })
+            .collect();
         for b in y.iter_mut().chain(z.iter_mut()) {
             *b = Array::from([0u8; 16]);
         }
+        out
     }
 }
 
@@ -112,6 +139,12 @@ mod tests {
             assert_eq!(*y, h.tccr(*x, 1000 + j as u128));
         }
         assert_ne!(h.tccr(Block::new(5), 0), h.tccr(Block::new(5), 1));
+        let delta = Block::new(0xabcdef);
+        let pairs = h.tccr_pairs(&xs, delta, 77);
+        for (j, (x, p)) in xs.iter().zip(&pairs).enumerate() {
+            assert_eq!(p[0], h.tccr(*x, 77 + j as u128));
+            assert_eq!(p[1], h.tccr(*x ^ delta, 77 + j as u128));
+        }
         assert_ne!(h.tccr(Block::new(5), 0), h.tccr(Block::new(6), 0));
     }
 }

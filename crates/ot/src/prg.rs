@@ -8,9 +8,6 @@ use crate::block::Block;
 use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 
-/// Blocks encrypted per call to the cipher: enough for AES-NI/VAES pipelining.
-const CHUNK: usize = 64;
-
 /// AES-CTR pseudorandom generator keyed by a seed block.
 pub struct Prg {
     cipher: Aes128,
@@ -46,17 +43,17 @@ impl Prg {
 
     /// Fills `out` with the next `out.len()` blocks of the stream.
     pub fn fill(&mut self, out: &mut [Block]) {
-        let mut buf = [Array::from([0u8; 16]); CHUNK];
-        for chunk in out.chunks_mut(CHUNK) {
-            let n = chunk.len();
-            for b in &mut buf[..n] {
-                *b = Array::from(self.counter.to_le_bytes());
-                self.counter = self.counter.wrapping_add(1);
-            }
-            self.cipher.encrypt_blocks(&mut buf[..n]);
-            for (o, b) in chunk.iter_mut().zip(&buf[..n]) {
-                *o = Block::from_bytes((*b).into());
-            }
+        // One cipher call for the whole request: the backend (AES-NI/VAES) is dispatched once
+        // and pipelines across all blocks.
+        let base = self.counter;
+        let mut buf: Vec<Array<u8, aes::cipher::consts::U16>> = (0u128..)
+            .take(out.len())
+            .map(|k| Array::from(base.wrapping_add(k).to_le_bytes()))
+            .collect();
+        self.counter = base.wrapping_add(out.len() as u128);
+        self.cipher.encrypt_blocks(&mut buf);
+        for (o, b) in out.iter_mut().zip(&buf) {
+            *o = Block::from_bytes((*b).into());
         }
         // The keystream is as secret as the seed.
         for b in &mut buf {
@@ -105,5 +102,46 @@ mod tests {
         Aes128::new(&Array::from(key.to_bytes())).encrypt_block(&mut direct);
         let first = Prg::new(key).next_block();
         assert_eq!(first.to_bytes(), <[u8; 16]>::from(direct));
+    }
+}
+
+#[cfg(test)]
+mod probe {
+    use super::*;
+    #[test]
+    #[ignore = "timing probe"]
+    fn aes_speed() {
+        let prg_key = Aes128::new(&Array::from([1u8; 16]));
+        let mut buf = vec![Array::from([0u8; 16]); 1 << 20];
+        let mut best = f64::MAX;
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            prg_key.encrypt_blocks(&mut buf);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        eprintln!(
+            "raw encrypt_blocks: {:.2} ns/block",
+            best * 1e9 / (1 << 20) as f64
+        );
+        let mut p = Prg::new(Block::new(3));
+        let mut out = vec![Block::ZERO; 1 << 20];
+        let mut best = f64::MAX;
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            p.fill(&mut out);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        eprintln!("prg fill: {:.2} ns/block", best * 1e9 / (1 << 20) as f64);
+        let mut best = f64::MAX;
+        let mut tile = [0u128; 128];
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            for _ in 0..8192 {
+                crate::transpose::transpose_128x128(&mut tile);
+                tile[0] ^= 1;
+            }
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        eprintln!("transpose: {:.2} ns/row", best * 1e9 / (8192.0 * 128.0));
     }
 }

@@ -459,14 +459,7 @@ pub fn random_sender_outputs(
     delta: Block,
     first: u128,
 ) -> Vec<[Block; 2]> {
-    let mut m0 = q.to_vec();
-    let mut m1: Vec<Block> = q.iter().map(|x| *x ^ delta).collect();
-    hash.tccr_many(&mut m0, first);
-    hash.tccr_many(&mut m1, first);
-    let out = m0.iter().zip(&m1).map(|(a, b)| [*a, *b]).collect();
-    m0.zeroize();
-    m1.zeroize();
-    out
+    hash.tccr_pairs(q, delta, first)
 }
 
 /// Random-OT outputs of the receiver: H(t_j, i) with i = `first` + j.

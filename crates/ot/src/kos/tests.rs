@@ -271,3 +271,48 @@ fn core_needs_exactly_128_base_keys() {
         Err(OtError::ApiMisuse { .. })
     ));
 }
+
+#[test]
+#[ignore = "timing probe, run by hand"]
+fn timing_probe() {
+    use std::time::Instant;
+    let mut rng = ChaCha20Rng::seed_from_u64(99);
+    let (mut s, mut r) = setup(&mut rng);
+    let n = 1 << 20;
+    let choices = random_choices(&mut rng, n);
+    let words = words_for(n);
+    let t0 = Instant::now();
+    let mut prg = Prg::new(Block::new(1));
+    let mut buf = vec![Block::ZERO; words * 128];
+    prg.fill(&mut buf);
+    eprintln!("prg {} blocks: {:?}", buf.len(), t0.elapsed());
+    let t0 = Instant::now();
+    let rows = transpose_columns(&buf, words);
+    eprintln!("transpose: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let g = to_gf(&rows);
+    let ip = Gf128::inner_product(&g, &g);
+    eprintln!("inner product: {:?} {}", t0.elapsed(), ip.to_u128() & 1);
+    let h = FixedKeyHash::new();
+    let t0 = Instant::now();
+    h.tccr_many(&mut buf[..n], 0);
+    eprintln!("tccr n: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let (rp, msg) = r.extend(&choices, &mut rng, None).unwrap();
+    eprintln!("receiver extend: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let (sp, seed) = s.extend(n, &msg, 1, &mut rng).unwrap();
+    eprintln!("sender extend: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let (check, t, first) = rp.finish(&seed, 0).unwrap();
+    eprintln!("receiver finish: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let (q, _) = sp.finish(&check).unwrap();
+    eprintln!("sender finish: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let a = random_sender_outputs(&h, &q, s.delta(), first);
+    eprintln!("sender rot: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    let b = random_receiver_outputs(&h, &t, first);
+    eprintln!("receiver rot: {:?} {}", t0.elapsed(), a.len() + b.len());
+}
