@@ -1,9 +1,40 @@
-//! The `spdz` command.
+//! The `spdz` command: runs the MASCOT offline phase and the SPDZ online phase, either with all
+//! parties in this process (the embedded default) or as one party of a deployment.
+//!
+//! Exit codes: 0 success, 2 bad usage or bad input file, 3 protocol abort (cheating detected),
+//! 4 network failure.
 #![forbid(unsafe_code)]
+
+mod exit;
+mod selftest;
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+use crate::exit::Failure;
+
+/// Malicious-secure multi-party computation (MASCOT offline phase, SPDZ online phase).
+#[derive(Debug, Parser)]
+#[command(name = "spdz", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure field arithmetic throughput on this machine (F_p with p = 2^127 − 1, GF(2^128)).
+    Selftest(selftest::Args),
+}
+
 fn main() -> ExitCode {
-    eprintln!("spdz: no subcommands yet");
-    ExitCode::from(2)
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Selftest(args) => selftest::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
 }
