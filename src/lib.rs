@@ -5,8 +5,13 @@
 //! dealer), the online phase is SPDZ with MAC checks before any output, and a cheating party makes
 //! every honest party abort rather than output a wrong value.
 //!
-//! This crate re-exports the workspace's crates under short names.
+//! This crate re-exports the workspace's crates under short names and gives one
+//! classification of aborts, [`AbortKind`], that every crate's errors map to.
 #![forbid(unsafe_code)]
+
+mod abort;
+
+pub use abort::{AbortClass, AbortKind};
 
 pub use spdz_field as field;
 pub use spdz_model as model;

@@ -6,13 +6,13 @@
 #![forbid(unsafe_code)]
 
 mod exit;
+mod local;
 mod selftest;
+mod triples;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-use crate::exit::Failure;
 
 /// Malicious-secure multi-party computation (MASCOT offline phase, SPDZ online phase).
 #[derive(Debug, Parser)]
@@ -26,12 +26,15 @@ struct Cli {
 enum Command {
     /// Measure field arithmetic throughput on this machine (F_p with p = 2^127 − 1, GF(2^128)).
     Selftest(selftest::Args),
+    /// Make MAC-authenticated Beaver triples with MASCOT between N parties in this process.
+    Triples(triples::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Selftest(args) => selftest::run(&args),
+        Command::Triples(args) => triples::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

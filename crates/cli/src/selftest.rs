@@ -56,7 +56,10 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let xs: Vec<Fp> = (0..VECTOR).map(|_| Fp::random(&mut rng)).collect();
     let ys: Vec<Fp> = (0..VECTOR).map(|_| Fp::random(&mut rng)).collect();
     let gx: Vec<Gf128> = xs.iter().map(|x| Gf128::from(x.to_u128())).collect();
-    let gy: Vec<Gf128> = ys.iter().map(|y| Gf128::from(y.to_u128() << 1 | 1)).collect();
+    let gy: Vec<Gf128> = ys
+        .iter()
+        .map(|y| Gf128::from(y.to_u128() << 1 | 1))
+        .collect();
 
     let mut out = vec![Fp::ZERO; VECTOR];
     let mut gout = vec![Gf128::ZERO; VECTOR];
@@ -112,11 +115,19 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = results
             .iter()
-            .map(|m| (format!("{}_per_second", m.name), serde_json::json!(m.per_second.round())))
+            .map(|m| {
+                (
+                    format!("{}_per_second", m.name),
+                    serde_json::json!(m.per_second.round()),
+                )
+            })
             .collect();
         println!("{}", serde_json::Value::Object(map));
     } else {
-        println!("field throughput, one core ({} ms per operation)", args.millis);
+        println!(
+            "field throughput, one core ({} ms per operation)",
+            args.millis
+        );
         for m in &results {
             println!("  {:<18} {:>10.1} M {}", m.name, m.per_second / 1e6, m.unit);
         }

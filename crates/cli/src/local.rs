@@ -1,0 +1,192 @@
+//! Running all parties in this process: the embedded default of the `spdz` subcommands.
+//!
+//! Each party gets its own transport (in-memory channels, or real TCP + mutual TLS on
+//! loopback with a freshly generated certificate per party) and its own tokio task; the parties
+//! share nothing else. What one party computes is returned to the caller only through that
+//! party's own result.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context;
+use spdz::{AbortClass, AbortKind};
+use spdz_net::{MemoryTransport, PartyId, PeerInfo, TlsOptions, TlsSetup, TlsTransport, Transport};
+use tokio::net::TcpListener;
+
+use crate::exit::Failure;
+
+/// Which transport the in-process parties talk over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TransportKind {
+    /// In-memory channels (no encryption: all parties are in this process anyway).
+    Memory,
+    /// TCP on 127.0.0.1 with mutual TLS and one certificate per party, as in a deployment.
+    Tls,
+}
+
+impl TransportKind {
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            TransportKind::Memory => "memory",
+            TransportKind::Tls => "tls",
+        }
+    }
+}
+
+/// One party's outcome: its value, or why it stopped.
+pub(crate) type Outcome<V> = (PartyId, Result<V, AbortKind>);
+
+/// Builds `n` TLS transports connected over loopback, each with its own certificate.
+async fn tls_mesh(n: usize) -> anyhow::Result<Vec<TlsTransport>> {
+    let mut listeners = Vec::with_capacity(n);
+    let mut identities = Vec::with_capacity(n);
+    let mut parties = Vec::with_capacity(n);
+    for i in 0..n {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding a loopback port")?;
+        let keys = spdz_net::keygen(i).context("generating a party certificate")?;
+        parties.push(PeerInfo {
+            address: listener.local_addr()?.to_string(),
+            certificate: keys.identity.certificate.clone(),
+        });
+        identities.push(keys.identity);
+        listeners.push(Some(listener));
+    }
+    let session: u64 = rand::random();
+    let options = TlsOptions {
+        connect_timeout: Duration::from_secs(30),
+        timeout: Some(Duration::from_secs(120)),
+        ..TlsOptions::default()
+    };
+    let tasks: Vec<_> = identities
+        .into_iter()
+        .zip(listeners)
+        .enumerate()
+        .map(|(me, (identity, listener))| {
+            let setup = TlsSetup {
+                me,
+                session,
+                parties: parties.clone(),
+                identity,
+                options: options.clone(),
+            };
+            tokio::spawn(TlsTransport::connect_with_listener(setup, listener))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for task in tasks {
+        out.push(task.await.context("TLS setup task")??);
+    }
+    Ok(out)
+}
+
+/// Runs `party` once per transport, each on its own task, and collects every party's outcome
+/// in party order.
+async fn run_all<T, V, F, Fut>(transports: Vec<T>, party: F) -> anyhow::Result<Vec<Outcome<V>>>
+where
+    T: Transport + 'static,
+    V: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<V, AbortKind>> + Send + 'static,
+{
+    let tasks: Vec<_> = transports
+        .into_iter()
+        .map(|t| {
+            let id = t.id();
+            (id, tokio::spawn(party(t)))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for (id, task) in tasks {
+        out.push((id, task.await.context("party task panicked")?));
+    }
+    Ok(out)
+}
+
+/// A party's work, generic over the transport it is given.
+pub(crate) trait PartyJob: Clone + Send + Sync + 'static {
+    /// What a party returns on success.
+    type Output: Send + 'static;
+    /// Runs one party.
+    fn run<T: Transport + 'static>(
+        self,
+        transport: T,
+    ) -> impl Future<Output = Result<Self::Output, AbortKind>> + Send;
+}
+
+/// Runs `job` for `n` parties over `kind`, on a fresh multi-threaded runtime.
+pub(crate) fn run_local<J: PartyJob>(
+    kind: TransportKind,
+    n: usize,
+    job: J,
+) -> Result<Vec<Outcome<J::Output>>, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    runtime.block_on(async move {
+        let outcomes = match kind {
+            TransportKind::Memory => {
+                run_all(MemoryTransport::mesh(n), |t| job.clone().run(t)).await
+            }
+            TransportKind::Tls => {
+                let transports = tls_mesh(n).await.map_err(Failure::Network)?;
+                run_all(transports, |t| job.clone().run(t)).await
+            }
+        };
+        outcomes.map_err(Failure::Internal)
+    })
+}
+
+/// Splits outcomes into successes and honest parties' aborts (the cheater's own outcome is
+/// left out of the aborts), and chooses the exit class.
+pub(crate) fn honest_aborts<V>(
+    outcomes: &[Outcome<V>],
+    cheater: Option<PartyId>,
+) -> Vec<(PartyId, AbortKind)> {
+    outcomes
+        .iter()
+        .filter(|(id, _)| Some(*id) != cheater)
+        .filter_map(|(id, r)| r.as_ref().err().map(|k| (*id, *k)))
+        .collect()
+}
+
+/// Reports aborts of honest parties (human or JSON) and turns them into the failure whose exit
+/// code fits: 3 for a detected cheat, 4 for a network failure, 2 for a usage error.
+pub(crate) fn report_aborts(aborts: &[(PartyId, AbortKind)], json: bool) -> Failure {
+    if json {
+        let list: Vec<_> = aborts
+            .iter()
+            .map(|(party, kind)| {
+                let mut entry = serde_json::json!({ "party": party, "reason": kind.name() });
+                if let Some(blamed) = kind.blamed() {
+                    entry["blamed"] = serde_json::json!(blamed);
+                }
+                entry
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "aborted": list }));
+    } else {
+        println!("ABORTED: the honest parties stopped without output");
+        for (party, kind) in aborts {
+            match kind.blamed() {
+                Some(b) => println!("  party {party}: {} (blames party {b})", kind.name()),
+                None => println!("  party {party}: {}", kind.name()),
+            }
+        }
+    }
+    let class = aborts
+        .iter()
+        .map(|(_, k)| k.class())
+        .find(|c| *c == AbortClass::Protocol)
+        .or_else(|| aborts.first().map(|(_, k)| k.class()))
+        .unwrap_or(AbortClass::Protocol);
+    match class {
+        AbortClass::Protocol => Failure::Abort,
+        AbortClass::Network => {
+            Failure::Network(anyhow::anyhow!("{} party(ies) lost a peer", aborts.len()))
+        }
+        AbortClass::Usage => Failure::Usage(anyhow::anyhow!("invalid parameters")),
+    }
+}

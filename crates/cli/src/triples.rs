@@ -1,0 +1,190 @@
+//! `spdz triples`: MASCOT preprocessing between N parties in this process.
+//!
+//! Every party runs the real offline phase (base OTs, KOS extension, Gilboa multiplication,
+//! COPEe authentication, sacrifice, MAC checks) over its own transport; nothing is dealt.
+
+use std::time::{Duration, Instant};
+
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use spdz::AbortKind;
+use spdz_field::Fp;
+use spdz_net::{PartyId, Transport};
+use spdz_offline::{Cheat, Params, Report};
+
+use crate::exit::Failure;
+use crate::local::{PartyJob, TransportKind, honest_aborts, report_aborts, run_local};
+
+/// Arguments of `spdz triples`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Number of parties (all run in this process).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..=64))]
+    parties: u16,
+    /// Number of authenticated triples to make.
+    #[arg(long, default_value_t = 100_000)]
+    count: usize,
+    /// How the parties talk.
+    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
+    transport: TransportKind,
+    /// Independent batches run on this many workers per party.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Triples per batch (memory is bounded by the batch).
+    #[arg(long, default_value_t = 4096)]
+    batch: usize,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Make one party deviate from the protocol, to watch the honest parties catch it.
+    #[arg(long, value_parser = cheat_names(), requires = "cheater")]
+    cheat: Option<String>,
+    /// The id of the cheating party (0-based).
+    #[arg(long, requires = "cheat")]
+    cheater: Option<usize>,
+}
+
+pub(crate) fn cheat_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        Cheat::ALL.map(|c| PossibleValue::new(c.name()).help(c.description())),
+    )
+}
+
+/// One party's MASCOT run.
+#[derive(Clone)]
+struct Job {
+    params: Params,
+    cheat: Option<(Cheat, PartyId)>,
+}
+
+impl PartyJob for Job {
+    type Output = Report;
+
+    async fn run<T: Transport + 'static>(self, transport: T) -> Result<Report, AbortKind> {
+        let cheat = self
+            .cheat
+            .and_then(|(c, who)| (who == transport.id()).then_some(c));
+        let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
+        let (material, report) =
+            spdz_offline::generate::<Fp, _, _>(&transport, &self.params, cheat, &mut rng)
+                .await
+                .map_err(|e| AbortKind::from(&e))?;
+        // The material itself stays inside this party and is dropped (zeroized) here: this
+        // command measures; `--out` would store it.
+        drop(material);
+        Ok(report)
+    }
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), Failure> {
+    let n = usize::from(args.parties);
+    let cheat = match (&args.cheat, args.cheater) {
+        (Some(name), Some(who)) => {
+            if who >= n {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--cheater {who} is not a party id (0..{n})"
+                )));
+            }
+            let cheat = Cheat::from_name(name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
+            Some((cheat, who))
+        }
+        _ => None,
+    };
+    if args.count == 0 || args.batch == 0 {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--count and --batch must be positive"
+        )));
+    }
+    let job = Job {
+        params: Params {
+            triples: args.count,
+            batch_size: args.batch,
+            threads: usize::from(args.threads),
+            ..Params::default()
+        },
+        cheat,
+    };
+    let start = Instant::now();
+    let outcomes = run_local(args.transport, n, job)?;
+    let seconds = start.elapsed().as_secs_f64();
+
+    let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
+    if !aborts.is_empty() {
+        return Err(report_aborts(&aborts, args.json));
+    }
+    if let Some((c, who)) = cheat {
+        // Every honest party finished: the cheat went unnoticed. That must never happen.
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "cheat {} by party {who} was not detected",
+            c.name()
+        )));
+    }
+    let reports: Vec<Report> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    print_summary(args, n, seconds, &reports);
+    Ok(())
+}
+
+/// Per-step time: the slowest party's, since parties wait for each other.
+fn step_seconds(reports: &[Report], step: impl Fn(&Report) -> Duration) -> f64 {
+    reports
+        .iter()
+        .map(|r| step(r).as_secs_f64())
+        .fold(0.0, f64::max)
+}
+
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+fn print_summary(args: &Args, n: usize, seconds: f64, reports: &[Report]) {
+    let count = args.count as f64;
+    let bytes_sent = reports.iter().map(|r| r.bytes_sent).max().unwrap_or(0) as f64;
+    let rounds = reports.iter().map(|r| r.rounds_total).max().unwrap_or(0);
+    let steps = [
+        ("base_ot", step_seconds(reports, |r| r.steps.base_ot)),
+        (
+            "ot_extension",
+            step_seconds(reports, |r| r.steps.ot_extension),
+        ),
+        ("multiply", step_seconds(reports, |r| r.steps.multiply)),
+        (
+            "authenticate",
+            step_seconds(reports, |r| r.steps.authenticate),
+        ),
+        ("sacrifice", step_seconds(reports, |r| r.steps.sacrifice)),
+        ("mac_check", step_seconds(reports, |r| r.steps.mac_check)),
+    ];
+    if args.json {
+        let steps: serde_json::Map<_, _> = steps
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::json!(v)))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "parties": n,
+                "count": args.count,
+                "transport": args.transport.name(),
+                "threads": args.threads,
+                "seconds": seconds,
+                "triples_per_second": count / seconds,
+                "bytes_per_triple": bytes_sent / count,
+                "rounds": rounds,
+                "steps": steps,
+            })
+        );
+    } else {
+        println!(
+            "MASCOT: {} triples between {n} parties over {} in {seconds:.2} s",
+            args.count,
+            args.transport.name()
+        );
+        println!("  throughput        {:>12.0} triples/s", count / seconds);
+        println!(
+            "  sent per party    {:>12.0} bytes/triple",
+            bytes_sent / count
+        );
+        println!("  rounds per party  {rounds:>12}");
+        println!("  time per step (slowest party, summed over workers):");
+        for (name, s) in steps {
+            println!("    {name:<14} {s:>8.3} s");
+        }
+    }
+}
