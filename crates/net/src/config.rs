@@ -268,8 +268,10 @@ impl DeploymentConfig {
                 certificate,
             });
         }
-        let pem = std::fs::read(&self.key)
-            .map_err(|e| err("key", format!("cannot read {}: {e}", self.key.display())))?;
+        let pem = zeroize::Zeroizing::new(
+            std::fs::read(&self.key)
+                .map_err(|e| err("key", format!("cannot read {}: {e}", self.key.display())))?,
+        );
         let key =
             key_from_pem(&pem).map_err(|e| err("key", format!("{}: {e}", self.key.display())))?;
         let certificate = infos[self.me].certificate.clone();

@@ -11,11 +11,14 @@ use std::path::Path;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::{NetError, PartyId};
 
 /// A party's certificate and private key.
 ///
-/// `Debug` prints neither (the key is secret; the certificate is long).
+/// `Debug` prints neither (the key is secret; the certificate is long). The key bytes are
+/// zeroized on drop (clones made by rustls for its own configuration are rustls' to manage).
 pub struct Identity {
     /// The end-entity certificate (DER).
     pub certificate: CertificateDer<'static>,
@@ -32,6 +35,12 @@ impl Clone for Identity {
     }
 }
 
+impl Drop for Identity {
+    fn drop(&mut self) {
+        self.key.zeroize();
+    }
+}
+
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Identity").finish_non_exhaustive()
@@ -43,8 +52,8 @@ pub struct GeneratedKeys {
     /// The certificate, PEM (`-----BEGIN CERTIFICATE-----`). Public: give it to every party.
     pub certificate_pem: String,
     /// The private key, PEM (`-----BEGIN PRIVATE KEY-----`). Secret: keep it on this party's
-    /// host only.
-    pub key_pem: String,
+    /// host only. Zeroized on drop.
+    pub key_pem: Zeroizing<String>,
     /// The same, parsed.
     pub identity: Identity,
 }
@@ -69,13 +78,15 @@ pub fn party_name(party: PartyId) -> String {
 pub fn keygen(party: PartyId) -> Result<GeneratedKeys, NetError> {
     let ck = rcgen::generate_simple_self_signed(vec![party_name(party)])
         .map_err(|e| NetError::KeyMaterial(format!("certificate generation failed: {e}")))?;
-    let key_der = ck.signing_key.serialize_der();
+    let mut key_der = ck.signing_key.serialize_der();
+    let key = PrivateKeyDer::Pkcs8(key_der.clone().into());
+    key_der.zeroize();
     Ok(GeneratedKeys {
         certificate_pem: ck.cert.pem(),
-        key_pem: ck.signing_key.serialize_pem(),
+        key_pem: Zeroizing::new(ck.signing_key.serialize_pem()),
         identity: Identity {
             certificate: ck.cert.der().clone(),
-            key: PrivateKeyDer::Pkcs8(key_der.into()),
+            key,
         },
     })
 }

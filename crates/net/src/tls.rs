@@ -1034,7 +1034,14 @@ impl RawSend for TlsTransport {
             len: payload.len() as u64,
             max: self.core.max_frame as u64,
         })?;
-        w.broken = Some(NetError::PeerDisconnected { peer: to });
+        // If this future is dropped mid-write, the peer has a partial frame: the link is
+        // unusable from then on.
+        w.broken = Some(NetError::Io {
+            peer: Some(to),
+            source: Arc::new(std::io::Error::other(
+                "an earlier send to this peer was cancelled in the middle of a frame",
+            )),
+        });
         let write = async {
             if payload.len() <= COALESCE_LIMIT {
                 let mut buf = Vec::with_capacity(HEADER_LEN + payload.len());
@@ -1479,6 +1486,38 @@ mod tests {
                 matches!(e, NetError::MalformedFrame { peer: 1, .. }),
                 "{e:?}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10_000))]
+
+        /// The socket reader's frame decoding (not just the pure codec) never panics on random
+        /// or truncated input: it returns a frame or an error, and truncation is a disconnect.
+        #[test]
+        fn socket_reader_never_panics(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            valid_len in 0usize..40,
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            rt.block_on(async {
+                let mut r: &[u8] = &bytes;
+                let _ = read_frame(&mut r, 1, 64, Some(Duration::from_secs(1))).await;
+                // A valid frame cut short anywhere after its first byte: PeerDisconnected.
+                let mut frame = header(u32::try_from(28 + valid_len).unwrap(), A, 0).to_vec();
+                frame.extend(std::iter::repeat_n(7u8, valid_len));
+                let c = 1 + cut.index(frame.len() - 1);
+                let mut r: &[u8] = &frame[..c];
+                let got = read_frame(&mut r, 1, 64, Some(Duration::from_secs(1))).await;
+                let disconnected = matches!(got, Err(NetError::PeerDisconnected { peer: 1 }));
+                proptest::prop_assert!(disconnected, "{:?}", got);
+                let mut r: &[u8] = &frame;
+                let (h, p) = read_frame(&mut r, 1, 64, None).await.unwrap();
+                proptest::prop_assert_eq!(h.payload_len, valid_len);
+                proptest::prop_assert_eq!(p, vec![7u8; valid_len]);
+                Ok(())
+            })?;
         }
     }
 
