@@ -7,6 +7,7 @@
 
 mod exit;
 mod local;
+mod mul;
 mod selftest;
 mod triples;
 
@@ -28,6 +29,9 @@ enum Command {
     Selftest(selftest::Args),
     /// Make MAC-authenticated Beaver triples with MASCOT between N parties in this process.
     Triples(triples::Args),
+    /// Make M triples with MASCOT, then run M multiplications online; offline and online
+    /// costs are reported apart.
+    Mul(mul::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Selftest(args) => selftest::run(&args),
         Command::Triples(args) => triples::run(&args),
+        Command::Mul(args) => mul::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,241 @@
+//! `spdz mul`: MASCOT preprocessing for M triples, then M multiplications online.
+//!
+//! Offline and online are measured separately: time, bytes each party sent, and rounds. The
+//! online part is one Beaver round for the whole vector, the output opening, and the checks that
+//! must pass before that output is released (input broadcast consistency, Π_MACCheck).
+
+use std::time::Instant;
+
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use spdz::AbortKind;
+use spdz_field::{Field, Fp};
+use spdz_net::{PartyId, Transport};
+use spdz_offline::{Params, generate};
+use spdz_online::{MulReport, Party, run_multiplications};
+
+use crate::exit::Failure;
+use crate::local::{PartyJob, TransportKind, honest_aborts, report_aborts, run_local};
+
+/// Arguments of `spdz mul`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Number of parties (all run in this process).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..=64))]
+    parties: u16,
+    /// Number of multiplications (and so of triples made offline).
+    #[arg(long, default_value_t = 100_000)]
+    count: usize,
+    /// How the parties talk.
+    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
+    transport: TransportKind,
+    /// Offline workers per party.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Offline triples per batch.
+    #[arg(long, default_value_t = 4096)]
+    batch: usize,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`).
+    #[arg(long, value_parser = cheat_names(), requires = "cheater")]
+    cheat: Option<String>,
+    /// The id of the cheating party (0-based).
+    #[arg(long, requires = "cheat")]
+    cheater: Option<usize>,
+}
+
+/// A cheat of either phase.
+#[derive(Clone, Copy, Debug)]
+enum AnyCheat {
+    Offline(spdz_offline::Cheat),
+    Online(spdz_online::Cheat),
+}
+
+const ONLINE_PREFIX: &str = "online-";
+
+fn cheat_names() -> PossibleValuesParser {
+    let offline = spdz_offline::Cheat::ALL
+        .map(|c| PossibleValue::new(c.name()).help(format!("offline: {}", c.description())));
+    let online = spdz_online::Cheat::ALL.map(|c| {
+        PossibleValue::new(format!("{ONLINE_PREFIX}{}", c.name()))
+            .help(format!("online: {}", online_description(c)))
+    });
+    PossibleValuesParser::new(offline.into_iter().chain(online))
+}
+
+fn online_description(c: spdz_online::Cheat) -> &'static str {
+    match c {
+        spdz_online::Cheat::WrongShareOnOpen => "open a wrong share in the Beaver round",
+        spdz_online::Cheat::WrongMacShareInCheck => "use a wrong MAC share in Π_MACCheck",
+        spdz_online::Cheat::EquivocateInput => "send different input broadcasts to different peers",
+        _ => "a cheat of the online phase",
+    }
+}
+
+fn parse_cheat(name: &str) -> Option<AnyCheat> {
+    match name.strip_prefix(ONLINE_PREFIX) {
+        Some(rest) => spdz_online::Cheat::from_name(rest).map(AnyCheat::Online),
+        None => spdz_offline::Cheat::from_name(name).map(AnyCheat::Offline),
+    }
+}
+
+/// What one party measured.
+struct PartyReport {
+    offline_seconds: f64,
+    offline_bytes: u64,
+    online: MulReport,
+    online_rounds: u64,
+}
+
+#[derive(Clone)]
+struct Job {
+    params: Params,
+    count: usize,
+    cheat: Option<(AnyCheat, PartyId)>,
+}
+
+impl PartyJob for Job {
+    type Output = PartyReport;
+
+    async fn run<T: Transport + 'static>(self, transport: T) -> Result<PartyReport, AbortKind> {
+        let me = transport.id();
+        let cheat = self.cheat.and_then(|(c, who)| (who == me).then_some(c));
+        let offline_cheat = match cheat {
+            Some(AnyCheat::Offline(c)) => Some(c),
+            _ => None,
+        };
+        let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
+        let start = Instant::now();
+        let (prep, report) =
+            generate::<Fp, _, _>(&transport, &self.params, offline_cheat, &mut rng)
+                .await
+                .map_err(|e| AbortKind::from(&e))?;
+        let offline_seconds = start.elapsed().as_secs_f64();
+        let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        if let Some(AnyCheat::Online(c)) = cheat {
+            party = party.with_cheat(c);
+        }
+        // Party 0 inputs one private value, so that the input path (masks and the broadcast
+        // consistency check) is part of every run; its check happens before the output below.
+        let value = [Fp::ONE];
+        party
+            .input(0, (me == 0).then_some(&value[..]), 1)
+            .await
+            .map_err(|e| AbortKind::from(&e))?;
+        // Rounds summed over channels: the online phase runs on one channel, so the difference
+        // is its round count (`Stats::rounds` is a maximum over channels, which the offline
+        // phase's busier channels would hide).
+        let rounds_before = party.transport().stats().rounds_total;
+        let online = run_multiplications(&mut party, self.count)
+            .await
+            .map_err(|e| AbortKind::from(&e))?;
+        let online_rounds = party
+            .transport()
+            .stats()
+            .rounds_total
+            .saturating_sub(rounds_before);
+        Ok(PartyReport {
+            offline_seconds,
+            offline_bytes: report.bytes_sent,
+            online,
+            online_rounds,
+        })
+    }
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), Failure> {
+    let n = usize::from(args.parties);
+    let cheat = match (&args.cheat, args.cheater) {
+        (Some(name), Some(who)) => {
+            if who >= n {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--cheater {who} is not a party id (0..{n})"
+                )));
+            }
+            let cheat = parse_cheat(name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
+            Some((cheat, who))
+        }
+        _ => None,
+    };
+    if args.count == 0 || args.batch == 0 {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--count and --batch must be positive"
+        )));
+    }
+    let job = Job {
+        params: Params {
+            triples: args.count,
+            input_masks: 1,
+            batch_size: args.batch,
+            threads: usize::from(args.threads),
+            ..Params::default()
+        },
+        count: args.count,
+        cheat,
+    };
+    let outcomes = run_local(args.transport, n, job)?;
+    let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
+    if !aborts.is_empty() {
+        return Err(report_aborts(&aborts, args.json));
+    }
+    if let Some((c, who)) = cheat {
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "cheat {c:?} by party {who} was not detected"
+        )));
+    }
+    let reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    if reports.iter().any(|r| !r.online.verified) {
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "the revealed result differs from the plaintext one"
+        )));
+    }
+    print_summary(args, n, &reports);
+    Ok(())
+}
+
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+fn print_summary(args: &Args, n: usize, reports: &[PartyReport]) {
+    let max = |f: &dyn Fn(&PartyReport) -> f64| reports.iter().map(f).fold(0.0, f64::max);
+    let offline_seconds = max(&|r| r.offline_seconds);
+    let online_seconds = max(&|r| r.online.online_seconds);
+    let offline_bytes = max(&|r| r.offline_bytes as f64);
+    let online_bytes = max(&|r| r.online.bytes_sent as f64);
+    let rounds = reports.iter().map(|r| r.online_rounds).max().unwrap_or(0);
+    let count = args.count as f64;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "parties": n,
+                "count": args.count,
+                "transport": args.transport.name(),
+                "offline_seconds": offline_seconds,
+                "online_seconds": online_seconds,
+                "offline_bytes_per_party": offline_bytes,
+                "online_bytes_per_party": online_bytes,
+                "online_bytes_per_mult": online_bytes / count,
+                "online_rounds": rounds,
+                "mults_per_second_online": count / online_seconds,
+                "triples_per_second_offline": count / offline_seconds,
+            })
+        );
+    } else {
+        println!(
+            "{} multiplications between {n} parties over {}",
+            args.count,
+            args.transport.name()
+        );
+        println!(
+            "  offline (MASCOT)  {offline_seconds:>9.3} s  {:>12.0} bytes/party  {:>10.0} triples/s",
+            offline_bytes,
+            count / offline_seconds
+        );
+        println!(
+            "  online (SPDZ)     {online_seconds:>9.3} s  {:>12.0} bytes/party  {:>10.0} mults/s  {rounds} rounds",
+            online_bytes,
+            count / online_seconds
+        );
+    }
+}
