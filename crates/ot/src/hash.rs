@@ -19,6 +19,9 @@ use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use sha2::{Digest, Sha256};
 
+/// Blocks per cipher call (stack buffers).
+const CHUNK: usize = 128;
+
 /// The fixed public key of π: SHA-256("spdz-ot/fixed-key-aes/v1")[..16].
 fn fixed_key() -> [u8; 16] {
     let digest = Sha256::digest(b"spdz-ot/fixed-key-aes/v1");
@@ -67,59 +70,73 @@ impl FixedKeyHash {
 
     /// In place, `xs[j] ← H(xs[j], first_tweak + j)` (tweaks wrap mod 2^128).
     pub fn tccr_many(&self, xs: &mut [Block], first_tweak: u128) {
-        let inputs = xs.iter().map(|x| Array::from(x.to_bytes())).collect();
-        let hashed = self.tccr_vec(inputs, first_tweak, 1);
-        for (x, h) in xs.iter_mut().zip(hashed) {
-            *x = h;
+        let mut tweak = first_tweak;
+        for chunk in xs.chunks_mut(CHUNK) {
+            let mut y = [Array::from([0u8; 16]); CHUNK];
+            for (yb, x) in y.iter_mut().zip(chunk.iter()) {
+                *yb = Array::from(x.to_bytes());
+            }
+            let n = chunk.len();
+            self.tmmo(&mut y[..n], tweak, 1);
+            for (x, yb) in chunk.iter_mut().zip(&y[..n]) {
+                *x = Block::from_bytes((*yb).into());
+            }
+            tweak = tweak.wrapping_add(n as u128);
         }
     }
 
     /// Random-OT pairs: `[H(q_j, t), H(q_j ⊕ Δ, t)]` with `t = first_tweak + j`.
     #[must_use]
     pub fn tccr_pairs(&self, q: &[Block], delta: Block, first_tweak: u128) -> Vec<[Block; 2]> {
-        // Inputs interleaved: position 2j is q_j, 2j+1 is q_j ⊕ Δ; both use tweak j.
-        let inputs = q
-            .iter()
-            .flat_map(|x| {
-                [
-                    Array::from(x.to_bytes()),
-                    Array::from((*x ^ delta).to_bytes()),
-                ]
-            })
-            .collect();
-        let hashed = self.tccr_vec(inputs, first_tweak, 2);
-        hashed.chunks_exact(2).map(|p| [p[0], p[1]]).collect()
+        let mut out = Vec::with_capacity(q.len());
+        self.tccr_pairs_into(q, delta, first_tweak, &mut out);
+        out
     }
 
-    /// TMMO over all inputs with one cipher call per pass; input `k` has tweak
-    /// `first + k / per_tweak`.
-    fn tccr_vec(
+    /// [`FixedKeyHash::tccr_pairs`], appending to `out`.
+    pub fn tccr_pairs_into(
         &self,
-        mut y: Vec<Array<u8, aes::cipher::consts::U16>>,
-        first: u128,
-        per_tweak: usize,
-    ) -> Vec<Block> {
-        self.pi.encrypt_blocks(&mut y);
-        let mut z: Vec<Array<u8, aes::cipher::consts::U16>> = y
-            .iter()
-            .enumerate()
-            .map(|(k, yb)| {
-                let tweak = first.wrapping_add((k / per_tweak) as u128);
-                Array::from((u128::from_le_bytes((*yb).into()) ^ tweak).to_le_bytes())
-            })
-            .collect();
-        self.pi.encrypt_blocks(&mut z);
-        let out = y
-            .iter()
-            .zip(&z)
-            .map(|(yb, zb)| {
-                Block::new(u128::from_le_bytes((*zb).into()) ^ u128::from_le_bytes((*yb).into()))
-            })
-            .collect();
-        for b in y.iter_mut().chain(z.iter_mut()) {
-            *b = Array::from([0u8; 16]);
+        q: &[Block],
+        delta: Block,
+        first_tweak: u128,
+        out: &mut Vec<[Block; 2]>,
+    ) {
+        let mut tweak = first_tweak;
+        for chunk in q.chunks(CHUNK / 2) {
+            // Interleaved: position 2j is q_j, 2j+1 is q_j ⊕ Δ; both use tweak j.
+            let mut y = [Array::from([0u8; 16]); CHUNK];
+            for (pair, x) in y.chunks_exact_mut(2).zip(chunk.iter()) {
+                pair[0] = Array::from(x.to_bytes());
+                pair[1] = Array::from((*x ^ delta).to_bytes());
+            }
+            let n = 2 * chunk.len();
+            self.tmmo(&mut y[..n], tweak, 2);
+            for pair in y[..n].chunks_exact(2) {
+                out.push([
+                    Block::from_bytes(pair[0].into()),
+                    Block::from_bytes(pair[1].into()),
+                ]);
+            }
+            tweak = tweak.wrapping_add(chunk.len() as u128);
+            y.fill(Array::from([0u8; 16]));
         }
-        out
+    }
+
+    /// TMMO in place on a chunk: input `k` gets tweak `first + k / per_tweak`.
+    fn tmmo(&self, y: &mut [Array<u8, aes::cipher::consts::U16>], first: u128, per_tweak: usize) {
+        let mut z = [Array::from([0u8; 16]); CHUNK];
+        self.pi.encrypt_blocks(y);
+        for (k, (zb, yb)) in z.iter_mut().zip(y.iter()).enumerate() {
+            let tweak = first.wrapping_add((k / per_tweak) as u128);
+            *zb = Array::from((u128::from_le_bytes((*yb).into()) ^ tweak).to_le_bytes());
+        }
+        let n = y.len();
+        self.pi.encrypt_blocks(&mut z[..n]);
+        for (yb, zb) in y.iter_mut().zip(&z[..n]) {
+            let v = u128::from_le_bytes((*zb).into()) ^ u128::from_le_bytes((*yb).into());
+            *yb = Array::from(v.to_le_bytes());
+        }
+        z.fill(Array::from([0u8; 16]));
     }
 }
 

@@ -8,6 +8,9 @@ use crate::block::Block;
 use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 
+/// Blocks per cipher call (a 2 KiB stack buffer; enough for AES-NI/VAES pipelining).
+const CHUNK: usize = 128;
+
 /// AES-CTR pseudorandom generator keyed by a seed block.
 pub struct Prg {
     cipher: Aes128,
@@ -43,22 +46,22 @@ impl Prg {
 
     /// Fills `out` with the next `out.len()` blocks of the stream.
     pub fn fill(&mut self, out: &mut [Block]) {
-        // One cipher call for the whole request: the backend (AES-NI/VAES) is dispatched once
-        // and pipelines across all blocks.
-        let base = self.counter;
-        let mut buf: Vec<Array<u8, aes::cipher::consts::U16>> = (0u128..)
-            .take(out.len())
-            .map(|k| Array::from(base.wrapping_add(k).to_le_bytes()))
-            .collect();
-        self.counter = base.wrapping_add(out.len() as u128);
-        self.cipher.encrypt_blocks(&mut buf);
-        for (o, b) in out.iter_mut().zip(&buf) {
-            *o = Block::from_bytes((*b).into());
+        // A stack buffer, reused: no heap traffic (fresh pages are what costs most here).
+        let mut buf = [Array::from([0u8; 16]); CHUNK];
+        for chunk in out.chunks_mut(CHUNK) {
+            let n = chunk.len();
+            let base = self.counter;
+            for (k, b) in (0u128..).zip(buf[..n].iter_mut()) {
+                *b = Array::from(base.wrapping_add(k).to_le_bytes());
+            }
+            self.counter = base.wrapping_add(n as u128);
+            self.cipher.encrypt_blocks(&mut buf[..n]);
+            for (o, b) in chunk.iter_mut().zip(&buf[..n]) {
+                *o = Block::from_bytes((*b).into());
+            }
         }
         // The keystream is as secret as the seed.
-        for b in &mut buf {
-            *b = Array::from([0u8; 16]);
-        }
+        buf.fill(Array::from([0u8; 16]));
     }
 
     /// The next block of the stream.

@@ -48,7 +48,7 @@ use crate::hash::FixedKeyHash;
 use crate::prg::Prg;
 use crate::transpose::transpose_columns;
 use sha2::{Digest, Sha256};
-use spdz_field::Gf128;
+use spdz_field::{Gf128, Gf128Wide};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
@@ -86,27 +86,48 @@ fn commit(index: u128, seed: &[u8; 16], nonce: &[u8; 16]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// χ_j for j < rows, from the combined coin-toss seed.
-fn challenges(seed_r: &[u8; 16], seed_s: &[u8; 16], rows: usize) -> Vec<Gf128> {
+/// Folds the KOS check over all rows with χ = G(seed_R ⊕ seed_S), streamed in chunks:
+/// returns (Σ rows_j·χ_j, Σ r'_j·χ_j) where r' is given as packed bits (or zero if `None`).
+/// Unreduced carry-less products are accumulated and reduced once.
+fn fold_check(
+    seed_r: &[u8; 16],
+    seed_s: &[u8; 16],
+    rows: &[Block],
+    bits: Option<&[u128]>,
+) -> (Gf128, Gf128) {
+    const CHUNK: usize = 128;
     let mut s = [0u8; 16];
     for (o, (a, b)) in s.iter_mut().zip(seed_r.iter().zip(seed_s)) {
         *o = a ^ b;
     }
     let mut prg = Prg::new(Block::from_bytes(s));
-    prg.blocks(rows)
-        .into_iter()
-        .map(|b| Gf128::new(b.to_u128()))
-        .collect()
-}
-
-fn to_gf(rows: &[Block]) -> Vec<Gf128> {
-    rows.iter().map(|b| Gf128::new(b.to_u128())).collect()
+    let mut chi = [Block::ZERO; CHUNK];
+    let mut acc = Gf128Wide::ZERO;
+    let mut x = Gf128::new(0);
+    for (c, chunk) in rows.chunks(CHUNK).enumerate() {
+        let chi = &mut chi[..chunk.len()];
+        prg.fill(chi);
+        for (row, ch) in chunk.iter().zip(chi.iter()) {
+            acc ^= Gf128::new(row.to_u128()).mul_wide(Gf128::new(ch.to_u128()));
+        }
+        if let Some(bits) = bits {
+            // Rows c·128 .. c·128+127 are the bits of word c (chunks align with words).
+            let word = bits.get(c).copied().unwrap_or(0);
+            for (k, ch) in chi.iter().enumerate() {
+                let bit = Choice::from(((word >> k) & 1).to_le_bytes()[0]);
+                x += Gf128::conditional_select(&Gf128::new(0), &Gf128::new(ch.to_u128()), bit);
+            }
+        }
+    }
+    (acc.reduce(), x)
 }
 
 /// KOS sender (holds Δ and one PRG per column, keyed by k_i^{Δ_i}).
 pub struct SenderCore {
     delta: Block,
     prgs: Vec<Prg>,
+    /// Scratch for the q columns, reused across extensions (fresh pages are costly).
+    cols: Vec<Block>,
     /// Global index of the next OT (tweak of the random-OT hash, bound into the coin toss).
     next: u128,
 }
@@ -120,6 +141,7 @@ impl core::fmt::Debug for SenderCore {
 impl Drop for SenderCore {
     fn drop(&mut self) {
         self.delta.zeroize();
+        self.cols.zeroize();
     }
 }
 
@@ -137,6 +159,7 @@ impl SenderCore {
         Ok(Self {
             delta,
             prgs: keys.iter().map(|k| Prg::new(*k)).collect(),
+            cols: Vec::new(),
             next: 0,
         })
     }
@@ -176,7 +199,8 @@ impl SenderCore {
         let mut commitment = [0u8; 32];
         commitment.copy_from_slice(com);
         // q_i = G(k_i^{Δ_i}) ⊕ (Δ_i · u_i), the product as an AND with a mask from Δ_i.
-        let mut q = vec![Block::ZERO; KAPPA * words];
+        let q = &mut self.cols;
+        q.resize(KAPPA * words, Block::ZERO);
         for (i, (col, prg)) in q.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
             prg.fill(col);
             let mask = Block::mask(self.delta.bit(i));
@@ -187,7 +211,7 @@ impl SenderCore {
                 *qw ^= Block::from_bytes(a) & mask;
             }
         }
-        let rows = transpose_columns(&q, words);
+        let rows = transpose_columns(q, words);
         q.zeroize();
         let mut seed_s = [0u8; 16];
         rng.fill_bytes(&mut seed_s);
@@ -264,8 +288,7 @@ impl SenderPending {
             return Err(OtError::CommitmentMismatch { from });
         }
         // KOS check: q = Σ q_j·χ_j must equal t ⊕ x·Δ; folded over all rows, one branch.
-        let chi = challenges(&seed_r, &self.seed_s, self.rows.len());
-        let q = Gf128::inner_product(&to_gf(&self.rows), &chi);
+        let (q, _) = fold_check(&seed_r, &self.seed_s, &self.rows, None);
         let expected = t + x * Gf128::new(self.delta.to_u128());
         if !bool::from(q.ct_eq(&expected)) {
             return Err(OtError::OtConsistencyFailed);
@@ -279,12 +302,22 @@ impl SenderPending {
 /// KOS receiver (holds both base-OT keys of every column as PRGs).
 pub struct ReceiverCore {
     prgs: Vec<[Prg; 2]>,
+    /// Scratch for the t columns and one G(k_i^1) column, reused across extensions.
+    cols: Vec<Block>,
+    g1: Vec<Block>,
     next: u128,
 }
 
 impl core::fmt::Debug for ReceiverCore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("kos::ReceiverCore").finish_non_exhaustive()
+    }
+}
+
+impl Drop for ReceiverCore {
+    fn drop(&mut self) {
+        self.cols.zeroize();
+        self.g1.zeroize();
     }
 }
 
@@ -304,6 +337,8 @@ impl ReceiverCore {
                 .iter()
                 .map(|[k0, k1]| [Prg::new(*k0), Prg::new(*k1)])
                 .collect(),
+            cols: Vec::new(),
+            g1: Vec::new(),
             next: 0,
         })
     }
@@ -345,13 +380,15 @@ impl ReceiverCore {
         }
         pad.zeroize();
         // t_i = G(k_i^0); u_i = t_i ⊕ G(k_i^1) ⊕ r'.
-        let mut t = vec![Block::ZERO; KAPPA * words];
-        let mut g1 = vec![Block::ZERO; words];
+        let t = &mut self.cols;
+        t.resize(KAPPA * words, Block::ZERO);
+        let g1 = &mut self.g1;
+        g1.resize(words, Block::ZERO);
         let mut msg = Vec::with_capacity(extend_msg_bytes(m) + 1);
         for (i, (col, [p0, p1])) in t.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
             p0.fill(col);
-            p1.fill(&mut g1);
-            for (w, (tw, gw)) in col.iter().zip(&g1).enumerate() {
+            p1.fill(&mut g1[..words]);
+            for (w, (tw, gw)) in col.iter().zip(g1.iter()).enumerate() {
                 let mut u = tw.to_u128() ^ gw.to_u128() ^ r[w];
                 if cheat == Some(OtCheat::InconsistentChoiceBits) && w == 0 && i % 2 == 1 {
                     // Cheat: in odd columns use the complement of the choice bit of row 0.
@@ -375,7 +412,7 @@ impl ReceiverCore {
             Some(OtCheat::OverlongExtension) => msg.push(0),
             _ => {}
         }
-        let rows = transpose_columns(&t, words);
+        let rows = transpose_columns(&t[..KAPPA * words], words);
         t.zeroize();
         Ok((
             ReceiverPending {
@@ -432,14 +469,8 @@ impl ReceiverPending {
             from,
             what: "KOS coin-toss seed length",
         })?;
-        let chi = challenges(&self.seed_r, &seed_s, self.rows.len());
         // x = Σ r'_j·χ_j (selection by the choice bit, no branch); t = Σ t_j·χ_j.
-        let mut x = Gf128::new(0);
-        for (j, c) in chi.iter().enumerate() {
-            let bit = Choice::from(((self.r[j / 128] >> (j % 128)) & 1).to_le_bytes()[0]);
-            x += Gf128::conditional_select(&Gf128::new(0), c, bit);
-        }
-        let t = Gf128::inner_product(&to_gf(&self.rows), &chi);
+        let (t, x) = fold_check(&self.seed_r, &seed_s, &self.rows, Some(&self.r));
         let mut msg = Vec::with_capacity(CHECK_MSG_BYTES);
         msg.extend_from_slice(&self.seed_r);
         msg.extend_from_slice(&self.nonce);
