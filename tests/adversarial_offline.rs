@@ -16,6 +16,17 @@ use spdz::offline::{Cheat, MemoryPreprocessing, OfflineError, Params, Report, ge
 type Outcome = Result<(MemoryPreprocessing<Fp>, Report), OfflineError>;
 
 fn run(n: usize, cheater: usize, cheat: Cheat) -> Vec<Outcome> {
+    run_with_store(n, cheater, cheat, None)
+}
+
+/// As [`run`]; a party that finishes writes its material to `store` (as the CLI's `--out`
+/// does), so the test can check that nothing of a tainted run reaches any store.
+fn run_with_store(
+    n: usize,
+    cheater: usize,
+    cheat: Cheat,
+    store: Option<std::path::PathBuf>,
+) -> Vec<Outcome> {
     let params = Params {
         triples: 6,
         squares: 2,
@@ -40,10 +51,14 @@ fn run(n: usize, cheater: usize, cheat: Cheat) -> Vec<Outcome> {
             .enumerate()
             .map(|(i, t)| {
                 let params = params.clone();
+                let store = store.clone();
                 tokio::spawn(async move {
                     let mut rng = ChaCha20Rng::seed_from_u64(77 + i as u64);
                     let c = (i == cheater).then_some(cheat);
                     let r = generate::<Fp, _, _>(&t, &params, c, &mut rng).await;
+                    if let (Ok((p, report)), Some(dir)) = (&r, &store) {
+                        spdz::offline::store::write(dir, p, &report.session).unwrap();
+                    }
                     // An aborted party closes its links at once (as a real one would).
                     drop(t);
                     r
@@ -84,6 +99,31 @@ fn every_cheat_every_position_is_caught() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn nothing_of_a_tainted_run_reaches_any_store() {
+    for cheat in [Cheat::WrongTripleShare, Cheat::WrongMacShare] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_with_store(3, 1, cheat, Some(dir.path().to_path_buf()));
+        for (i, r) in out.iter().enumerate() {
+            if i != 1 {
+                assert!(r.is_err());
+                assert!(!spdz::offline::store::file_path(dir.path(), i).exists());
+            }
+        }
+    }
+    // The control: an honest run writes every party's file.
+    let dir = tempfile::tempdir().unwrap();
+    run_with_store(
+        3,
+        usize::MAX,
+        Cheat::WrongTripleShare,
+        Some(dir.path().to_path_buf()),
+    );
+    for i in 0..3 {
+        assert!(spdz::offline::store::file_path(dir.path(), i).exists());
+    }
 }
 
 #[test]

@@ -247,6 +247,24 @@ pub async fn toss<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
     Ok(PublicPrg::from_seed(seed))
 }
 
+/// Runs F_Rand over `t` and returns the joint 32-byte seed itself (e.g. as a session id).
+///
+/// # Errors
+///
+/// As [`toss`].
+pub async fn toss_seed<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+    t: &T,
+    label: &'static [u8],
+    cheat: bool,
+    rng: &mut R,
+) -> Result<[u8; 32], OfflineError> {
+    let (state, msg) = CoinToss::start(t.id(), t.parties(), label, cheat, rng);
+    let received = t.exchange_all(steps::COIN_COMMIT, msg).await?;
+    let (state, msg) = state.open(received)?;
+    let received = t.exchange_all(steps::COIN_OPEN, msg).await?;
+    state.finish(received)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

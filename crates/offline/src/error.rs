@@ -62,6 +62,9 @@ pub enum OfflineError {
     /// driver used after an abort). Never caused by a peer.
     #[error("API misuse: {0}")]
     ApiMisuse(&'static str),
+    /// A preprocessing store could not be read or written, or is not the expected file.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// The OT layer failed (including its own consistency check).
     #[error(transparent)]
     Ot(#[from] spdz_ot::OtError),

@@ -126,6 +126,8 @@ pub struct Report {
     pub bits: usize,
     /// Input masks produced per owner.
     pub input_masks: usize,
+    /// The session id of this run (a coin toss, the same at every party); store files carry it.
+    pub session: crate::store::SessionId,
 }
 
 /// One batch's plan; identical at every party (derived from [`Params`] only).
@@ -616,6 +618,9 @@ where
         return Err(OfflineError::ApiMisuse("generate: threads must be 1..=64"));
     }
     let before = t.stats();
+    // A joint session id (F_Rand), so that store files of this run can be told apart.
+    let session =
+        coin::toss_seed(t, b"session", cheat == Some(Cheat::CoinSeedMismatch), rng).await?;
     // Setup: each party's MAC-key share α_i, sampled locally and never sent.
     let key = MacKeyShare::<F>::random(rng);
     let mut out = MemoryPreprocessing::new(me, n, key.clone())?;
@@ -711,6 +716,7 @@ where
         squares: out.squares_left(),
         bits: out.bits_left(),
         input_masks: out.input_masks_left(me),
+        session,
     };
     tracing::info!(
         party = me,

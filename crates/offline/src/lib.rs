@@ -32,6 +32,7 @@ mod join;
 pub mod mac_check;
 pub mod preprocessing;
 pub mod shares;
+pub mod store;
 #[cfg(test)]
 mod testing;
 pub mod triple;
@@ -42,6 +43,7 @@ pub use field_ext::MascotField;
 pub use generate::{Params, Report, StepTimes, generate};
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
+pub use store::{FileStore, SessionId, StoreError};
 
 /// Protocol step tags of this crate (range 0x0200_0000..).
 pub mod steps {

@@ -129,24 +129,79 @@ impl<F: Field> MemoryPreprocessing<F> {
         &self.used
     }
 
+    /// The cursors that mark everything as handed out.
+    pub(crate) fn all_used(&self) -> Used {
+        Used {
+            triples: self.triples.len(),
+            squares: self.squares.0.len(),
+            bits: self.bits.len(),
+            masks: self.masks.iter().map(InputMasks::len).collect(),
+        }
+    }
+
+    /// Checks that `used` is reachable: no kind goes back and none beyond what exists.
+    pub(crate) fn check_used(&self, used: &Used) -> Result<(), OfflineError> {
+        let all = self.all_used();
+        let pairs = [
+            ("triples", self.used.triples, used.triples, all.triples),
+            ("squares", self.used.squares, used.squares, all.squares),
+            ("bits", self.used.bits, used.bits, all.bits),
+        ];
+        for (kind, now, next, total) in pairs {
+            if next < now {
+                return Err(OfflineError::ApiMisuse("consumption cannot go back"));
+            }
+            ensure(kind, next - now, total - now)?;
+        }
+        if used.masks.len() != all.masks.len() {
+            return Err(OfflineError::ApiMisuse("mask owner count"));
+        }
+        for ((&now, &next), &total) in self.used.masks.iter().zip(&used.masks).zip(&all.masks) {
+            if next < now {
+                return Err(OfflineError::ApiMisuse("consumption cannot go back"));
+            }
+            ensure("input masks", next - now, total - now)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the cursors to `used` (as loaded from a watermark), wiping what lies before them.
+    pub(crate) fn set_used(&mut self, used: Used) -> Result<(), OfflineError> {
+        self.check_used(&used)?;
+        let wipe_to = |s: &mut AuthShares<F>, from: usize, to: usize| {
+            drop(s.take_range(from, to - from));
+        };
+        wipe_to(&mut self.triples.a, self.used.triples, used.triples);
+        wipe_to(&mut self.triples.b, self.used.triples, used.triples);
+        wipe_to(&mut self.triples.c, self.used.triples, used.triples);
+        wipe_to(&mut self.squares.0, self.used.squares, used.squares);
+        wipe_to(&mut self.squares.1, self.used.squares, used.squares);
+        wipe_to(&mut self.bits, self.used.bits, used.bits);
+        for (owner, m) in self.masks.iter_mut().enumerate() {
+            let (from, to) = (self.used.masks[owner], used.masks[owner]);
+            wipe_to(&mut m.shares, from, to);
+            if let Some(c) = m.clear.as_mut() {
+                crate::shares::wipe(&mut c[from..to]);
+            }
+        }
+        self.used = used;
+        Ok(())
+    }
+
     /// Adds triples (from a batch that passed every check).
-    #[allow(dead_code)] // used by the dealer feature and by generate
     pub(crate) fn add_triples(&mut self, t: &Triples<F>) {
         self.triples.extend_from(t);
     }
     /// Adds square pairs.
-    #[allow(dead_code)] // used by the dealer feature, generate and the store
     pub(crate) fn add_squares(&mut self, a: &AuthShares<F>, a2: &AuthShares<F>) {
         self.squares.0.extend_from(a);
         self.squares.1.extend_from(a2);
     }
     /// Adds bits.
-    #[allow(dead_code)] // used by the dealer feature, generate and the store
     pub(crate) fn add_bits(&mut self, b: &AuthShares<F>) {
         self.bits.extend_from(b);
     }
     /// Adds input masks of `owner`.
-    #[allow(dead_code)] // used by the dealer feature, generate and the store
     pub(crate) fn add_masks(
         &mut self,
         owner: PartyId,
@@ -163,7 +218,6 @@ impl<F: Field> MemoryPreprocessing<F> {
 
     /// Splits into its parts (used by the store).
     #[allow(clippy::type_complexity)]
-    #[allow(dead_code)] // used by the dealer feature, generate and the store
     pub(crate) fn parts(
         &self,
     ) -> (

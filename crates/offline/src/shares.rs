@@ -22,6 +22,11 @@ pub(crate) fn wipe<F: Field>(xs: &mut [F]) {
     core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
 }
 
+/// Overwrites a byte buffer with zeros (as [`wipe`]).
+pub(crate) fn wipe_bytes(xs: &mut [u8]) {
+    zeroize::Zeroize::zeroize(xs);
+}
+
 /// A party's share α_i of the global MAC key α = Σ α_i.
 ///
 /// Secret: `Debug` is redacted, there is no `Display`, and the value is wiped on drop. It is

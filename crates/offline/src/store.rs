@@ -1,0 +1,601 @@
+//! The on-disk store of one party's preprocessing, and a [`Preprocessing`] source reading it
+//! that never hands material out twice, also across crashes.
+//!
+//! # File format (version 1), all integers little-endian
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `SPDZPREP` |
+//! | 8 | 2 | format version (1) |
+//! | 10 | 2 | element size in bytes E (`Field::BYTES`, 16 for F_p) |
+//! | 12 | 2 | length L of the field name |
+//! | 14 | L | field name (`Field::NAME`, UTF-8) |
+//! | 14+L | 4 | number of parties n |
+//! | 18+L | 4 | party id |
+//! | 22+L | 32 | session id (a coin toss of the generating run, the same at every party) |
+//! | 54+L | 32 | key fingerprint: SHA-256("spdz-offline/store/key-fingerprint/v1" ‖ α_i) |
+//! | 86+L | 8 | T: triples |
+//! | 94+L | 8 | S: square pairs |
+//! | 102+L | 8 | B: bits |
+//! | 110+L | 8·n | M_0..M_{n−1}: input masks per owner |
+//! | H = 110+L+8n | | body: E-byte canonical elements, in this order: α_i; a values, a MACs, b values, b MACs, c values, c MACs (T each); a, a² values and MACs (S each); bit values, MACs (B); for every owner j: mask values, MACs (M_j); the clear masks of this party (M_party) |
+//! | end − 32 | 32 | tag: HMAC-SHA256(K, everything before), K = SHA-256("spdz-offline/store/tag-key/v1" ‖ α_i) |
+//!
+//! **Why this tag is sound for the threat it meets.** The file holds α_i (the online phase needs
+//! it), so no tag stops someone who can *read* the file: file permissions (0600 on Unix) are
+//! the control there — and even such a party cannot forge authenticated values, because a
+//! forged share needs a MAC under the global α, which the online MAC check verifies. The tag
+//! meets the other threats: accidental corruption and truncation (as any hash would), and
+//! edits or swaps by someone who can write but not read the file (they cannot compute K).
+//! HMAC rather than SHA-256(K ‖ m) avoids length extension.
+//!
+//! # Consumption watermark
+//!
+//! Next to the file, `<file>.used` records how many of each kind have been handed out:
+//! magic `SPDZUSED`, version, the file's tag (binding the watermark to this file), the counts
+//! (u64 each: triples, squares, bits, masks per owner) and a SHA-256 checksum of all that.
+//! [`FileStore`] writes the new watermark — to a temporary file, fsync, rename, fsync of the
+//! directory — *before* it returns material. A crash after the write and before the use loses
+//! that material (never reuses it); a torn write is detected by the checksum.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use spdz_field::Field;
+use spdz_net::PartyId;
+
+use crate::OfflineError;
+use crate::preprocessing::{MemoryPreprocessing, Preprocessing, Used};
+use crate::shares::{AuthShares, InputMasks, MacKeyShare, Triples};
+
+const MAGIC: &[u8; 8] = b"SPDZPREP";
+const USED_MAGIC: &[u8; 8] = b"SPDZUSED";
+const VERSION: u16 = 1;
+const TAG_BYTES: usize = 32;
+
+/// A 32-byte session id: identifies one generating run, the same at every party.
+pub type SessionId = [u8; 32];
+
+/// What can go wrong with a store file. Each way a file can be wrong has its own variant.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The operating system refused a read or write.
+    #[error("store I/O error on {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file is shorter than its header says (or than a header).
+    #[error("store file is truncated: {len} bytes, {expected} expected")]
+    Truncated {
+        /// Actual length.
+        len: u64,
+        /// Length the header implies (or the minimum header length).
+        expected: u64,
+    },
+    /// The file is longer than its header says.
+    #[error("store file has {extra} trailing bytes")]
+    TrailingBytes {
+        /// Bytes after the tag.
+        extra: u64,
+    },
+    /// Not a store file.
+    #[error("not a preprocessing store file (bad magic)")]
+    BadMagic,
+    /// A format version this code does not read.
+    #[error("unsupported store format version {0}")]
+    UnsupportedVersion(u16),
+    /// The file holds elements of another field.
+    #[error("store file is for field {found:?}, expected {expected:?}")]
+    WrongField {
+        /// Field of this code.
+        expected: &'static str,
+        /// Field named in the file.
+        found: String,
+    },
+    /// The file belongs to another party.
+    #[error("store file belongs to party {found}, expected party {expected}")]
+    WrongParty {
+        /// Party asked for.
+        expected: PartyId,
+        /// Party in the file.
+        found: u64,
+    },
+    /// The file belongs to another session.
+    #[error("store file belongs to another session")]
+    WrongSession,
+    /// The integrity tag does not match: the file was altered (a flipped bit, an edit).
+    #[error("store file integrity tag mismatch (altered or corrupted)")]
+    TagMismatch,
+    /// The key fingerprint in the header does not match the key in the body.
+    #[error("store file key fingerprint mismatch")]
+    KeyMismatch,
+    /// A header field is impossible (too many parties, counts that overflow).
+    #[error("store file header field {0} is invalid")]
+    BadHeader(&'static str),
+    /// The consumption watermark is unreadable, belongs to another file, or claims more than
+    /// the file holds.
+    #[error("store consumption watermark is corrupt or belongs to another file")]
+    BadWatermark,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// SHA-256 fingerprint of a MAC-key share, domain separated. Never the key itself.
+pub fn key_fingerprint<F: Field>(key: &MacKeyShare<F>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"spdz-offline/store/key-fingerprint/v1");
+    h.update(F::encode_slice(&[key.dangerous_value()]));
+    h.finalize().into()
+}
+
+fn hmac(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    k[..32].copy_from_slice(key);
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(data);
+    let inner = inner.finalize();
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner);
+    zeroize::Zeroize::zeroize(&mut k);
+    outer.finalize().into()
+}
+
+fn tag_key<F: Field>(key: &MacKeyShare<F>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"spdz-offline/store/tag-key/v1");
+    h.update(F::encode_slice(&[key.dangerous_value()]));
+    h.finalize().into()
+}
+
+fn fsync_dir(path: &Path) -> Result<(), StoreError> {
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        // Directories can be opened for fsync on Unix; elsewhere this is best effort.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: temporary file, fsync, rename, fsync of the directory.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut opts = OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(io(path))?;
+    fsync_dir(path)
+}
+
+/// The path of the store file of `party` in `dir`.
+pub fn file_path(dir: &Path, party: PartyId) -> PathBuf {
+    dir.join(format!("party-{party}.spdzprep"))
+}
+
+fn watermark_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".used");
+    PathBuf::from(p)
+}
+
+/// Writes the material `pre` has not handed out yet to `dir`, as the file of its party, with
+/// `session` (from [`crate::Report::session`]). Replaces an existing file and resets its
+/// watermark.
+///
+/// # Errors
+///
+/// [`StoreError::Io`] if the file cannot be written.
+pub fn write<F: Field>(
+    dir: &Path,
+    pre: &MemoryPreprocessing<F>,
+    session: &SessionId,
+) -> Result<PathBuf, StoreError> {
+    let path = file_path(dir, pre.party);
+    let (triples, squares, bits, masks) = pre.parts();
+    let used = pre.used();
+    let n = pre.parties;
+    let t0 = used.triples;
+    let s0 = used.squares;
+    let b0 = used.bits;
+    let mut buf = Vec::new();
+    buf.extend_from_slice(MAGIC);
+    buf.extend_from_slice(&VERSION.to_le_bytes());
+    let name = F::NAME.as_bytes();
+    #[allow(clippy::cast_possible_truncation)] // element sizes and names are small constants
+    {
+        buf.extend_from_slice(&(F::BYTES as u16).to_le_bytes());
+        buf.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    }
+    buf.extend_from_slice(name);
+    #[allow(clippy::cast_possible_truncation)] // party counts are small
+    {
+        buf.extend_from_slice(&(n as u32).to_le_bytes());
+        buf.extend_from_slice(&(pre.party as u32).to_le_bytes());
+    }
+    buf.extend_from_slice(session);
+    buf.extend_from_slice(&key_fingerprint(&pre.key));
+    let counts = [triples.len() - t0, squares.0.len() - s0, bits.len() - b0];
+    for c in counts {
+        buf.extend_from_slice(&(c as u64).to_le_bytes());
+    }
+    for (owner, m) in masks.iter().enumerate() {
+        buf.extend_from_slice(&((m.len() - used.masks[owner]) as u64).to_le_bytes());
+    }
+    let mut put = |xs: &[F]| buf.extend_from_slice(&F::encode_slice(xs));
+    put(&[pre.key.dangerous_value()]);
+    for s in [&triples.a, &triples.b, &triples.c] {
+        put(&s.values()[t0..]);
+        put(&s.macs()[t0..]);
+    }
+    for s in [&squares.0, &squares.1] {
+        put(&s.values()[s0..]);
+        put(&s.macs()[s0..]);
+    }
+    put(&bits.values()[b0..]);
+    put(&bits.macs()[b0..]);
+    for (owner, m) in masks.iter().enumerate() {
+        let u = used.masks[owner];
+        put(&m.shares.values()[u..]);
+        put(&m.shares.macs()[u..]);
+    }
+    if let Some(clear) = masks[pre.party].clear.as_ref() {
+        put(&clear[used.masks[pre.party]..]);
+    }
+    let tag = hmac(&tag_key(&pre.key), &buf);
+    buf.extend_from_slice(&tag);
+    write_atomic(&path, &buf)?;
+    crate::shares::wipe_bytes(&mut buf);
+    // A fresh file starts with nothing consumed.
+    let _ = fs::remove_file(watermark_path(&path));
+    Ok(path)
+}
+
+/// A reader of bytes with bounds checks that report truncation.
+struct Cursor<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or(StoreError::BadHeader("length"))?;
+        let s = self.buf.get(self.at..end).ok_or(StoreError::Truncated {
+            len: self.buf.len() as u64,
+            expected: end as u64,
+        })?;
+        self.at = end;
+        Ok(s)
+    }
+    fn u16(&mut self) -> Result<u16, StoreError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, StoreError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, StoreError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+}
+
+/// Preprocessing read from a store file; consumption is persisted before material is handed
+/// out, so nothing is ever handed out twice, also after a crash.
+pub struct FileStore<F: Field> {
+    inner: MemoryPreprocessing<F>,
+    watermark: PathBuf,
+    tag: [u8; 32],
+}
+
+impl<F: Field> core::fmt::Debug for FileStore<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileStore")
+            .field("party", &self.inner.party)
+            .field("watermark", &self.watermark)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Field> FileStore<F> {
+    /// Opens the store file at `path` as `party` of `session`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Truncated`], [`StoreError::TagMismatch`], [`StoreError::WrongParty`],
+    /// [`StoreError::WrongSession`], [`StoreError::WrongField`], and the other variants of
+    /// [`StoreError`] for a file that is not exactly what this party wrote in that session.
+    pub fn open(path: &Path, party: PartyId, session: &SessionId) -> Result<Self, StoreError> {
+        let mut buf = fs::read(path).map_err(io(path))?;
+        let r = Self::parse(&buf, path, party, session);
+        crate::shares::wipe_bytes(&mut buf);
+        r
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn parse(
+        buf: &[u8],
+        path: &Path,
+        party: PartyId,
+        session: &SessionId,
+    ) -> Result<Self, StoreError> {
+        let mut c = Cursor { buf, at: 0 };
+        if c.take(8)? != MAGIC {
+            return Err(StoreError::BadMagic);
+        }
+        let version = c.u16()?;
+        if version != VERSION {
+            return Err(StoreError::UnsupportedVersion(version));
+        }
+        let e = usize::from(c.u16()?);
+        let name_len = usize::from(c.u16()?);
+        let name = c.take(name_len)?;
+        if name != F::NAME.as_bytes() || e != F::BYTES {
+            return Err(StoreError::WrongField {
+                expected: F::NAME,
+                found: String::from_utf8_lossy(name).into_owned(),
+            });
+        }
+        let n = c.u32()? as usize;
+        let p = c.u32()?;
+        if !(2..=1 << 16).contains(&n) {
+            return Err(StoreError::BadHeader("parties"));
+        }
+        if p as usize != party {
+            return Err(StoreError::WrongParty {
+                expected: party,
+                found: u64::from(p),
+            });
+        }
+        if party >= n {
+            return Err(StoreError::BadHeader("party"));
+        }
+        if !bool::from(c.take(32)?.ct_eq(session)) {
+            return Err(StoreError::WrongSession);
+        }
+        let fingerprint: [u8; 32] = c
+            .take(32)?
+            .try_into()
+            .map_err(|_| StoreError::BadHeader("fingerprint"))?;
+        let to_usize = |x: u64| usize::try_from(x).map_err(|_| StoreError::BadHeader("count"));
+        let t = to_usize(c.u64()?)?;
+        let s = to_usize(c.u64()?)?;
+        let b = to_usize(c.u64()?)?;
+        let mut m = Vec::with_capacity(n);
+        for _ in 0..n {
+            m.push(to_usize(c.u64()?)?);
+        }
+        // Body length from the counts, with overflow checks.
+        let elements = [
+            Some(1usize),
+            t.checked_mul(6),
+            s.checked_mul(4),
+            b.checked_mul(2),
+            m.iter()
+                .try_fold(0usize, |acc, &x| acc.checked_add(x.checked_mul(2)?)),
+            Some(m[party]),
+        ]
+        .into_iter()
+        .try_fold(0usize, |acc, x| acc.checked_add(x?))
+        .ok_or(StoreError::BadHeader("counts"))?;
+        let body_len = elements
+            .checked_mul(F::BYTES)
+            .ok_or(StoreError::BadHeader("counts"))?;
+        let expected =
+            c.at.checked_add(body_len)
+                .and_then(|x| x.checked_add(TAG_BYTES))
+                .ok_or(StoreError::BadHeader("counts"))?;
+        if buf.len() < expected {
+            return Err(StoreError::Truncated {
+                len: buf.len() as u64,
+                expected: expected as u64,
+            });
+        }
+        if buf.len() > expected {
+            return Err(StoreError::TrailingBytes {
+                extra: (buf.len() - expected) as u64,
+            });
+        }
+        let body = c.take(body_len)?;
+        let tag: [u8; 32] = c
+            .take(TAG_BYTES)?
+            .try_into()
+            .map_err(|_| StoreError::BadHeader("tag"))?;
+        let key_bytes = &body[..F::BYTES];
+        let key = F::read_le(key_bytes).map_err(|_| StoreError::TagMismatch)?;
+        let key = MacKeyShare::dangerous_from_value(key);
+        let expected_tag = hmac(&tag_key(&key), &buf[..buf.len() - TAG_BYTES]);
+        if !bool::from(expected_tag.ct_eq(&tag)) {
+            return Err(StoreError::TagMismatch);
+        }
+        if !bool::from(key_fingerprint(&key).ct_eq(&fingerprint)) {
+            return Err(StoreError::KeyMismatch);
+        }
+        // The tag vouches for the body; every element is still decoded with its range check.
+        let mut at = F::BYTES;
+        let mut next = |len: usize| -> Result<Vec<F>, StoreError> {
+            let bytes = &body[at..at + len * F::BYTES];
+            at += len * F::BYTES;
+            F::decode_slice(bytes).map_err(|_| StoreError::TagMismatch)
+        };
+        let mut pair = |len: usize| -> Result<AuthShares<F>, StoreError> {
+            let v = next(len)?;
+            let mac = next(len)?;
+            AuthShares::new(v, mac).map_err(|_| StoreError::BadHeader("lengths"))
+        };
+        let triples = Triples {
+            a: pair(t)?,
+            b: pair(t)?,
+            c: pair(t)?,
+        };
+        let squares = (pair(s)?, pair(s)?);
+        let bits = pair(b)?;
+        let mut mask_shares = Vec::with_capacity(n);
+        for &mj in &m {
+            mask_shares.push(pair(mj)?);
+        }
+        let clear = next(m[party])?;
+        let mut inner =
+            MemoryPreprocessing::new(party, n, key).map_err(|_| StoreError::BadHeader("party"))?;
+        inner.add_triples(&triples);
+        inner.add_squares(&squares.0, &squares.1);
+        inner.add_bits(&bits);
+        for (owner, sh) in mask_shares.iter().enumerate() {
+            inner.add_masks(owner, sh, (owner == party).then_some(clear.as_slice()));
+        }
+        let mut store = Self {
+            inner,
+            watermark: watermark_path(path),
+            tag,
+        };
+        store.load_watermark()?;
+        Ok(store)
+    }
+
+    fn load_watermark(&mut self) -> Result<(), StoreError> {
+        let bytes = match fs::read(&self.watermark) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(&self.watermark)(e)),
+        };
+        let n = self.inner.parties;
+        let body_len = 8 + 2 + 32 + 8 * (3 + n);
+        if bytes.len() != body_len + 32 {
+            return Err(StoreError::BadWatermark);
+        }
+        let (body, sum) = bytes.split_at(body_len);
+        let digest: [u8; 32] = Sha256::digest(body).into();
+        if digest != sum || &body[..8] != USED_MAGIC || body[8..10] != VERSION.to_le_bytes() {
+            return Err(StoreError::BadWatermark);
+        }
+        if body[10..42] != self.tag {
+            return Err(StoreError::BadWatermark);
+        }
+        let mut c = Cursor {
+            buf: &body[42..],
+            at: 0,
+        };
+        let mut read = || -> Result<usize, StoreError> {
+            usize::try_from(c.u64()?).map_err(|_| StoreError::BadWatermark)
+        };
+        let used = Used {
+            triples: read()?,
+            squares: read()?,
+            bits: read()?,
+            masks: (0..n).map(|_| read()).collect::<Result<_, _>>()?,
+        };
+        self.inner
+            .set_used(used)
+            .map_err(|_| StoreError::BadWatermark)
+    }
+
+    /// Persists `used` as the watermark (before material is handed out).
+    fn persist(&self, used: &Used) -> Result<(), StoreError> {
+        let mut body = Vec::with_capacity(8 + 2 + 32 + 8 * (3 + used.masks.len()) + 32);
+        body.extend_from_slice(USED_MAGIC);
+        body.extend_from_slice(&VERSION.to_le_bytes());
+        body.extend_from_slice(&self.tag);
+        for x in [used.triples, used.squares, used.bits]
+            .into_iter()
+            .chain(used.masks.iter().copied())
+        {
+            body.extend_from_slice(&(x as u64).to_le_bytes());
+        }
+        let digest: [u8; 32] = Sha256::digest(&body).into();
+        body.extend_from_slice(&digest);
+        write_atomic(&self.watermark, &body)
+    }
+
+    /// Material not yet handed out, of every kind.
+    pub fn remaining(&self) -> &MemoryPreprocessing<F> {
+        &self.inner
+    }
+
+    /// Marks everything as consumed (e.g. after an abort that used this store), persisted.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Io`] if the watermark cannot be written.
+    pub fn consume_all(&mut self) -> Result<(), StoreError> {
+        let all = self.inner.all_used();
+        self.persist(&all)?;
+        self.inner
+            .set_used(all)
+            .map_err(|_| StoreError::BadWatermark)
+    }
+
+    /// Runs `take` on the in-memory material after persisting the watermark it will leave.
+    fn hand_out<X>(
+        &mut self,
+        bump: impl FnOnce(&mut Used),
+        take: impl FnOnce(&mut MemoryPreprocessing<F>) -> Result<X, OfflineError>,
+    ) -> Result<X, OfflineError> {
+        let mut next = self.inner.used().clone();
+        bump(&mut next);
+        // Validate first (nothing is persisted for a request that cannot be served).
+        self.inner.check_used(&next)?;
+        self.persist(&next)?;
+        take(&mut self.inner)
+    }
+}
+
+impl<F: Field> Preprocessing<F> for FileStore<F> {
+    fn party(&self) -> PartyId {
+        self.inner.party
+    }
+    fn parties(&self) -> usize {
+        self.inner.parties
+    }
+    fn mac_key_share(&self) -> &MacKeyShare<F> {
+        &self.inner.key
+    }
+    fn triples(&mut self, n: usize) -> Result<Triples<F>, OfflineError> {
+        self.hand_out(|u| u.triples += n, |m| m.triples(n))
+    }
+    fn squares(&mut self, n: usize) -> Result<(AuthShares<F>, AuthShares<F>), OfflineError> {
+        self.hand_out(|u| u.squares += n, |m| m.squares(n))
+    }
+    fn bits(&mut self, n: usize) -> Result<AuthShares<F>, OfflineError> {
+        self.hand_out(|u| u.bits += n, |m| m.bits(n))
+    }
+    fn input_masks(&mut self, owner: PartyId, n: usize) -> Result<InputMasks<F>, OfflineError> {
+        if owner >= self.inner.parties {
+            return Err(OfflineError::ApiMisuse("input mask owner out of range"));
+        }
+        self.hand_out(|u| u.masks[owner] += n, |m| m.input_masks(owner, n))
+    }
+}
