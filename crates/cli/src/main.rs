@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 
 mod exit;
+mod keygen;
 mod local;
 mod mul;
+mod party;
 mod selftest;
 mod triples;
 
@@ -32,6 +34,10 @@ enum Command {
     /// Make M triples with MASCOT, then run M multiplications online; offline and online
     /// costs are reported apart.
     Mul(mul::Args),
+    /// Generate keys, pinned certificates and configuration files for a deployment.
+    Keygen(keygen::Args),
+    /// Run as one party of a deployment, over mutually authenticated TLS.
+    Party(party::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +46,8 @@ fn main() -> ExitCode {
         Command::Selftest(args) => selftest::run(&args),
         Command::Triples(args) => triples::run(&args),
         Command::Mul(args) => mul::run(&args),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Party(args) => party::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ use spdz_online::{MulReport, Party, run_multiplications};
 
 use crate::exit::Failure;
 use crate::local::{PartyJob, TransportKind, honest_aborts, report_aborts, run_local};
+use crate::triples::View;
 
 /// Arguments of `spdz mul`.
 #[derive(Debug, clap::Args)]
@@ -47,14 +48,14 @@ pub(crate) struct Args {
 
 /// A cheat of either phase.
 #[derive(Clone, Copy, Debug)]
-enum AnyCheat {
+pub(crate) enum AnyCheat {
     Offline(spdz_offline::Cheat),
     Online(spdz_online::Cheat),
 }
 
 const ONLINE_PREFIX: &str = "online-";
 
-fn cheat_names() -> PossibleValuesParser {
+pub(crate) fn cheat_names() -> PossibleValuesParser {
     let offline = spdz_offline::Cheat::ALL
         .map(|c| PossibleValue::new(c.name()).help(format!("offline: {}", c.description())));
     let online = spdz_online::Cheat::ALL.map(|c| {
@@ -73,7 +74,7 @@ fn online_description(c: spdz_online::Cheat) -> &'static str {
     }
 }
 
-fn parse_cheat(name: &str) -> Option<AnyCheat> {
+pub(crate) fn parse_cheat(name: &str) -> Option<AnyCheat> {
     match name.strip_prefix(ONLINE_PREFIX) {
         Some(rest) => spdz_online::Cheat::from_name(rest).map(AnyCheat::Online),
         None => spdz_offline::Cheat::from_name(name).map(AnyCheat::Offline),
@@ -81,18 +82,19 @@ fn parse_cheat(name: &str) -> Option<AnyCheat> {
 }
 
 /// What one party measured.
-struct PartyReport {
+pub(crate) struct PartyReport {
     offline_seconds: f64,
     offline_bytes: u64,
     online: MulReport,
     online_rounds: u64,
 }
 
+/// One party's run: MASCOT, then the online multiplications.
 #[derive(Clone)]
-struct Job {
-    params: Params,
-    count: usize,
-    cheat: Option<(AnyCheat, PartyId)>,
+pub(crate) struct Job {
+    pub(crate) params: Params,
+    pub(crate) count: usize,
+    pub(crate) cheat: Option<(AnyCheat, PartyId)>,
 }
 
 impl PartyJob for Job {
@@ -191,26 +193,35 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             "the revealed result differs from the plaintext one"
         )));
     }
-    print_summary(args, n, &reports);
+    let view = View {
+        parties: n,
+        count: args.count,
+        transport: args.transport.name(),
+        threads: args.threads,
+        json: args.json,
+    };
+    print_summary(&view, &reports);
     Ok(())
 }
 
 #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-fn print_summary(args: &Args, n: usize, reports: &[PartyReport]) {
+pub(crate) fn print_summary(view: &View<'_>, reports: &[PartyReport]) {
+    let n = view.parties;
     let max = |f: &dyn Fn(&PartyReport) -> f64| reports.iter().map(f).fold(0.0, f64::max);
     let offline_seconds = max(&|r| r.offline_seconds);
     let online_seconds = max(&|r| r.online.online_seconds);
     let offline_bytes = max(&|r| r.offline_bytes as f64);
     let online_bytes = max(&|r| r.online.bytes_sent as f64);
     let rounds = reports.iter().map(|r| r.online_rounds).max().unwrap_or(0);
-    let count = args.count as f64;
-    if args.json {
+    let count = view.count as f64;
+    if view.json {
         println!(
             "{}",
             serde_json::json!({
                 "parties": n,
-                "count": args.count,
-                "transport": args.transport.name(),
+                "count": view.count,
+                "transport": view.transport,
+                "threads": view.threads,
                 "offline_seconds": offline_seconds,
                 "online_seconds": online_seconds,
                 "offline_bytes_per_party": offline_bytes,
@@ -224,8 +235,7 @@ fn print_summary(args: &Args, n: usize, reports: &[PartyReport]) {
     } else {
         println!(
             "{} multiplications between {n} parties over {}",
-            args.count,
-            args.transport.name()
+            view.count, view.transport
         );
         println!(
             "  offline (MASCOT)  {offline_seconds:>9.3} s  {:>12.0} bytes/party  {:>10.0} triples/s",

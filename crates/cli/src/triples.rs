@@ -51,9 +51,9 @@ pub(crate) fn cheat_names() -> PossibleValuesParser {
 
 /// One party's MASCOT run.
 #[derive(Clone)]
-struct Job {
-    params: Params,
-    cheat: Option<(Cheat, PartyId)>,
+pub(crate) struct Job {
+    pub(crate) params: Params,
+    pub(crate) cheat: Option<(Cheat, PartyId)>,
 }
 
 impl PartyJob for Job {
@@ -120,8 +120,24 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         )));
     }
     let reports: Vec<Report> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
-    print_summary(args, n, seconds, &reports);
+    let view = View {
+        parties: n,
+        count: args.count,
+        transport: args.transport.name(),
+        threads: args.threads,
+        json: args.json,
+    };
+    print_summary(&view, seconds, &reports);
     Ok(())
+}
+
+/// What a summary is about.
+pub(crate) struct View<'a> {
+    pub(crate) parties: usize,
+    pub(crate) count: usize,
+    pub(crate) transport: &'a str,
+    pub(crate) threads: u16,
+    pub(crate) json: bool,
 }
 
 /// Per-step time: the slowest party's, since parties wait for each other.
@@ -133,8 +149,9 @@ fn step_seconds(reports: &[Report], step: impl Fn(&Report) -> Duration) -> f64 {
 }
 
 #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-fn print_summary(args: &Args, n: usize, seconds: f64, reports: &[Report]) {
-    let count = args.count as f64;
+pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report]) {
+    let n = view.parties;
+    let count = view.count as f64;
     let bytes_sent = reports.iter().map(|r| r.bytes_sent).max().unwrap_or(0) as f64;
     let rounds = reports.iter().map(|r| r.rounds_total).max().unwrap_or(0);
     let steps = [
@@ -151,7 +168,7 @@ fn print_summary(args: &Args, n: usize, seconds: f64, reports: &[Report]) {
         ("sacrifice", step_seconds(reports, |r| r.steps.sacrifice)),
         ("mac_check", step_seconds(reports, |r| r.steps.mac_check)),
     ];
-    if args.json {
+    if view.json {
         let steps: serde_json::Map<_, _> = steps
             .iter()
             .map(|(k, v)| ((*k).to_owned(), serde_json::json!(v)))
@@ -160,9 +177,9 @@ fn print_summary(args: &Args, n: usize, seconds: f64, reports: &[Report]) {
             "{}",
             serde_json::json!({
                 "parties": n,
-                "count": args.count,
-                "transport": args.transport.name(),
-                "threads": args.threads,
+                "count": view.count,
+                "transport": view.transport,
+                "threads": view.threads,
                 "seconds": seconds,
                 "triples_per_second": count / seconds,
                 "bytes_per_triple": bytes_sent / count,
@@ -173,8 +190,7 @@ fn print_summary(args: &Args, n: usize, seconds: f64, reports: &[Report]) {
     } else {
         println!(
             "MASCOT: {} triples between {n} parties over {} in {seconds:.2} s",
-            args.count,
-            args.transport.name()
+            view.count, view.transport
         );
         println!("  throughput        {:>12.0} triples/s", count / seconds);
         println!(

@@ -1,0 +1,135 @@
+//! `spdz party`: this process is one party of a deployment, over mutually authenticated TLS.
+//!
+//! Every party runs the same command with its own configuration file (see `spdz keygen`); the
+//! parties connect by the rule of `papers/wire.md`, then run the job. A cheat given here is
+//! applied by this party itself, so that a deployment can rehearse an attack.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use spdz::AbortKind;
+use spdz_net::{DeploymentConfig, TlsTransport};
+use spdz_offline::{Cheat, Params};
+
+use crate::exit::Failure;
+use crate::local::{PartyJob, report_aborts};
+use crate::{mul, triples};
+
+/// Arguments of `spdz party`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// This party's deployment configuration (TOML; see `spdz keygen --parties`).
+    #[arg(long)]
+    config: PathBuf,
+    #[command(subcommand)]
+    job: Job,
+}
+
+/// What the deployment computes.
+#[derive(Debug, clap::Subcommand)]
+enum Job {
+    /// MASCOT triples (as `spdz triples`).
+    Triples(JobArgs),
+    /// MASCOT triples, then online multiplications (as `spdz mul`).
+    Mul(JobArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct JobArgs {
+    /// Number of triples / multiplications (must be the same at every party).
+    #[arg(long, default_value_t = 100_000)]
+    count: usize,
+    /// Offline workers (must be the same at every party).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Offline triples per batch (must be the same at every party).
+    #[arg(long, default_value_t = 4096)]
+    batch: usize,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Make THIS party deviate from the protocol (a rehearsal of an attack).
+    #[arg(long, value_parser = mul::cheat_names())]
+    cheat: Option<String>,
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), Failure> {
+    let config = DeploymentConfig::load(&args.config)
+        .map_err(|e| Failure::Usage(anyhow::Error::new(e).context("configuration")))?;
+    let setup = config
+        .to_setup()
+        .map_err(|e| Failure::Usage(anyhow::Error::new(e).context("configuration")))?;
+    let (me, n) = (setup.me, setup.parties.len());
+    let job_args = match &args.job {
+        Job::Triples(a) | Job::Mul(a) => a,
+    };
+    if job_args.count == 0 || job_args.batch == 0 {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--count and --batch must be positive"
+        )));
+    }
+    let cheat = match &job_args.cheat {
+        None => None,
+        Some(name) => Some(
+            mul::parse_cheat(name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?,
+        ),
+    };
+    let params = Params {
+        triples: job_args.count,
+        input_masks: usize::from(matches!(args.job, Job::Mul(_))),
+        batch_size: job_args.batch,
+        threads: usize::from(job_args.threads),
+        ..Params::default()
+    };
+    let view = triples::View {
+        parties: n,
+        count: job_args.count,
+        transport: "tls",
+        threads: job_args.threads,
+        json: job_args.json,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    runtime.block_on(async {
+        let transport = TlsTransport::connect(setup)
+            .await
+            .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
+        let start = Instant::now();
+        match &args.job {
+            Job::Triples(_) => {
+                let offline_cheat = match cheat {
+                    Some(mul::AnyCheat::Offline(c)) => Some((c, me)),
+                    Some(mul::AnyCheat::Online(_)) => {
+                        return Err(Failure::Usage(anyhow::anyhow!(
+                            "online cheats need the mul job"
+                        )));
+                    }
+                    None => None::<(Cheat, usize)>,
+                };
+                let job = triples::Job {
+                    params,
+                    cheat: offline_cheat,
+                };
+                let report = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
+                triples::print_summary(&view, start.elapsed().as_secs_f64(), &[report]);
+            }
+            Job::Mul(_) => {
+                let job = mul::Job {
+                    params,
+                    count: job_args.count,
+                    cheat: cheat.map(|c| (c, me)),
+                };
+                let report = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
+                mul::print_summary(&view, &[report]);
+            }
+        }
+        Ok(())
+    })
+}
+
+fn abort(me: usize, kind: AbortKind, view: &triples::View<'_>) -> Failure {
+    report_aborts(&[(me, kind)], view.json)
+}
