@@ -65,23 +65,19 @@ pub fn gilboa_send<F: MascotField>(
     }
     let mut shares = Vec::with_capacity(b.len() * TAU);
     let mut msg = vec![0u8; rots.len() * F::BYTES];
-    let mut chunks = msg.chunks_exact_mut(F::BYTES);
-    for (g, ots) in rots.chunks_exact(k).enumerate() {
+    for (g, (ots, out)) in rots
+        .chunks_exact(k)
+        .zip(msg.chunks_exact_mut(k * F::BYTES))
+        .enumerate()
+    {
         let bt = b[g / TAU];
         let mut acc = F::ZERO;
-        // Horner from the top bit: acc = 2·acc + q_0.
-        let mut ds = Vec::with_capacity(k);
-        for ot in ots.iter().rev() {
+        // Horner from the top bit: acc = 2·acc + q_0; d_l = q_0 − q_1 + b at position l.
+        for (l, ot) in ots.iter().enumerate().rev() {
             let q0 = F::from_block(ot[0].to_u128());
             let q1 = F::from_block(ot[1].to_u128());
             acc = acc + acc + q0;
-            ds.push(q0 - q1 + bt);
-        }
-        // ds is in reverse bit order; write d_l at position l.
-        for d in ds.iter().rev() {
-            if let Some(chunk) = chunks.next() {
-                d.write_le(chunk);
-            }
+            (q0 - q1 + bt).write_le(&mut out[l * F::BYTES..(l + 1) * F::BYTES]);
         }
         shares.push(-acc);
     }
