@@ -2,14 +2,13 @@
 
 use core::ops::{BitAnd, BitAndAssign, BitXor, BitXorAssign};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
-use zeroize::Zeroize;
 
 /// 128 bits, stored as a little-endian `u128`.
 ///
 /// Blocks carry OT keys and messages, which are secret: `Debug` prints nothing of the value,
 /// equality for secret comparisons goes through [`ConstantTimeEq`]. `PartialEq` exists for
 /// tests and public values (it is not constant time).
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Zeroize)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Block(pub(crate) u128);
 
 impl Block {
@@ -93,6 +92,9 @@ impl core::fmt::Debug for Block {
         f.debug_struct("Block").finish_non_exhaustive()
     }
 }
+
+/// Zeroizing a block (or a slice of blocks) writes zeros with volatile stores.
+impl zeroize::DefaultIsZeroes for Block {}
 
 impl From<u128> for Block {
     fn from(x: u128) -> Self {

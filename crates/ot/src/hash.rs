@@ -15,6 +15,7 @@
 //! the domain string, computed at construction).
 
 use crate::block::Block;
+use crate::prg::encrypt_in_place;
 use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use sha2::{Digest, Sha256};
@@ -71,18 +72,21 @@ impl FixedKeyHash {
     /// In place, `xs[j] ← H(xs[j], first_tweak + j)` (tweaks wrap mod 2^128).
     pub fn tccr_many(&self, xs: &mut [Block], first_tweak: u128) {
         let mut tweak = first_tweak;
+        let mut y = [[0u8; 16]; CHUNK];
+        let mut z = [[0u8; 16]; CHUNK];
         for chunk in xs.chunks_mut(CHUNK) {
-            let mut y = [Array::from([0u8; 16]); CHUNK];
-            for (yb, x) in y.iter_mut().zip(chunk.iter()) {
-                *yb = Array::from(x.to_bytes());
-            }
             let n = chunk.len();
-            self.tmmo(&mut y[..n], tweak, 1);
+            for (yb, x) in y.iter_mut().zip(chunk.iter()) {
+                *yb = x.to_bytes();
+            }
+            self.tmmo(&mut y[..n], &mut z, tweak, 1);
             for (x, yb) in chunk.iter_mut().zip(&y[..n]) {
-                *x = Block::from_bytes((*yb).into());
+                *x = Block::from_bytes(*yb);
             }
             tweak = tweak.wrapping_add(n as u128);
         }
+        zeroize::Zeroize::zeroize(&mut y);
+        zeroize::Zeroize::zeroize(&mut z);
     }
 
     /// Random-OT pairs: `[H(q_j, t), H(q_j ⊕ Δ, t)]` with `t = first_tweak + j`.
@@ -102,41 +106,37 @@ impl FixedKeyHash {
         out: &mut Vec<[Block; 2]>,
     ) {
         let mut tweak = first_tweak;
+        let mut y = [[0u8; 16]; CHUNK];
+        let mut z = [[0u8; 16]; CHUNK];
         for chunk in q.chunks(CHUNK / 2) {
             // Interleaved: position 2j is q_j, 2j+1 is q_j ⊕ Δ; both use tweak j.
-            let mut y = [Array::from([0u8; 16]); CHUNK];
             for (pair, x) in y.chunks_exact_mut(2).zip(chunk.iter()) {
-                pair[0] = Array::from(x.to_bytes());
-                pair[1] = Array::from((*x ^ delta).to_bytes());
+                pair[0] = x.to_bytes();
+                pair[1] = (*x ^ delta).to_bytes();
             }
             let n = 2 * chunk.len();
-            self.tmmo(&mut y[..n], tweak, 2);
+            self.tmmo(&mut y[..n], &mut z, tweak, 2);
             for pair in y[..n].chunks_exact(2) {
-                out.push([
-                    Block::from_bytes(pair[0].into()),
-                    Block::from_bytes(pair[1].into()),
-                ]);
+                out.push([Block::from_bytes(pair[0]), Block::from_bytes(pair[1])]);
             }
             tweak = tweak.wrapping_add(chunk.len() as u128);
-            y.fill(Array::from([0u8; 16]));
         }
+        zeroize::Zeroize::zeroize(&mut y);
+        zeroize::Zeroize::zeroize(&mut z);
     }
 
     /// TMMO in place on a chunk: input `k` gets tweak `first + k / per_tweak`.
-    fn tmmo(&self, y: &mut [Array<u8, aes::cipher::consts::U16>], first: u128, per_tweak: usize) {
-        let mut z = [Array::from([0u8; 16]); CHUNK];
-        self.pi.encrypt_blocks(y);
+    fn tmmo(&self, y: &mut [[u8; 16]], z: &mut [[u8; 16]; CHUNK], first: u128, per_tweak: usize) {
+        encrypt_in_place(&self.pi, y);
         for (k, (zb, yb)) in z.iter_mut().zip(y.iter()).enumerate() {
             let tweak = first.wrapping_add((k / per_tweak) as u128);
-            *zb = Array::from((u128::from_le_bytes((*yb).into()) ^ tweak).to_le_bytes());
+            *zb = (u128::from_le_bytes(*yb) ^ tweak).to_le_bytes();
         }
         let n = y.len();
-        self.pi.encrypt_blocks(&mut z[..n]);
+        encrypt_in_place(&self.pi, &mut z[..n]);
         for (yb, zb) in y.iter_mut().zip(&z[..n]) {
-            let v = u128::from_le_bytes((*zb).into()) ^ u128::from_le_bytes((*yb).into());
-            *yb = Array::from(v.to_le_bytes());
+            *yb = (u128::from_le_bytes(*zb) ^ u128::from_le_bytes(*yb)).to_le_bytes();
         }
-        z.fill(Array::from([0u8; 16]));
     }
 }
 

@@ -293,7 +293,7 @@ impl Receiver {
                 self.hash.tccr_many(&mut rows, first);
             }
             out.extend_from_slice(&rows);
-            rows.zeroize();
+            rows.as_mut_slice().zeroize();
         }
         tracing::debug!(peer, n = choices.len(), random, "KOS receiver extended");
         Ok(out)

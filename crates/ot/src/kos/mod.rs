@@ -212,7 +212,7 @@ impl SenderCore {
             }
         }
         let rows = transpose_columns(q, words);
-        q.zeroize();
+        q.fill(Block::ZERO); // scratch, wiped for real (zeroize) on drop
         let mut seed_s = [0u8; 16];
         rng.fill_bytes(&mut seed_s);
         let first = self.next;
@@ -397,7 +397,7 @@ impl ReceiverCore {
                 msg.extend_from_slice(&u.to_le_bytes());
             }
         }
-        g1.zeroize();
+        g1.fill(Block::ZERO);
         let mut seed_r = [0u8; 16];
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut seed_r);
@@ -413,7 +413,7 @@ impl ReceiverCore {
             _ => {}
         }
         let rows = transpose_columns(&t[..KAPPA * words], words);
-        t.zeroize();
+        t.fill(Block::ZERO);
         Ok((
             ReceiverPending {
                 rows,
