@@ -52,9 +52,10 @@ use rustls::crypto::CryptoProvider;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio::io::BufReader;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 
@@ -75,6 +76,17 @@ const COALESCE_LIMIT: usize = 16 * 1024;
 /// Receive buffers grow to the announced length only after this many bytes arrived, so a peer
 /// announcing a huge frame cannot make us allocate it without sending it.
 const EAGER_ALLOC: usize = 16 << 20;
+
+/// The byte stream under TLS: TCP with a user-space read buffer, so that rustls' small (4 KiB)
+/// reads do not each cost a system call. Writes pass straight through (a write buffer would
+/// hold back the TLS alert of a refused handshake).
+type Io = BufReader<TcpStream>;
+
+const READ_BUFFER: usize = 256 * 1024;
+
+fn buffered(tcp: TcpStream) -> Io {
+    BufReader::with_capacity(READ_BUFFER, tcp)
+}
 
 /// One party of a deployment as seen by everyone: where it listens and its certificate.
 #[derive(Clone, Debug)]
@@ -295,7 +307,7 @@ impl ServerCertVerifier for PinnedServer {
 pub struct Authenticated {
     /// The peer's (verified) party id.
     pub peer: PartyId,
-    stream: TlsStream<TcpStream>,
+    stream: TlsStream<Io>,
 }
 
 impl std::fmt::Debug for Authenticated {
@@ -391,6 +403,9 @@ impl TlsEndpoint {
                 setup.identity.key.clone_key(),
             )
             .map_err(|e| NetError::KeyMaterial(format!("own key and certificate: {e}")))?;
+        let mut server = server;
+        // Links are never resumed.
+        server.send_tls13_tickets = 0;
         Ok(TlsEndpoint {
             inner: Arc::new(EndpointInner {
                 me: setup.me,
@@ -435,6 +450,8 @@ impl TlsEndpoint {
                 inner.identity.key.clone_key(),
             )
             .map_err(|e| NetError::KeyMaterial(format!("own key and certificate: {e}")))?;
+        let mut client = client;
+        client.resumption = rustls::client::Resumption::disabled();
         Ok(TlsConnector::from(Arc::new(client)))
     }
 
@@ -469,7 +486,7 @@ impl TlsEndpoint {
             let name = ServerName::try_from(party_name(peer))
                 .map_err(|_| config_err("parties", "party name is not a DNS name"))?;
             let mut stream = connector
-                .connect(name, tcp)
+                .connect(name, buffered(tcp))
                 .await
                 .map_err(|e| map_io(Some(peer), e))?;
             let mut hello = Vec::with_capacity(HELLO_LEN);
@@ -480,7 +497,20 @@ impl TlsEndpoint {
             write_control(&mut stream, FrameKind::Hello, inner.session, &hello)
                 .await
                 .map_err(|e| map_io(Some(peer), e))?;
-            let (header, payload) = read_control(&mut stream, Some(peer)).await?;
+            // A listener that refuses our certificate sends a TLS alert and closes; the close
+            // can overtake the alert (a reset), so a close here also counts as a refusal.
+            let (header, payload) =
+                read_control(&mut stream, Some(peer))
+                    .await
+                    .map_err(|e| match e {
+                        NetError::PeerDisconnected { peer } => NetError::TlsAuthentication {
+                            peer: Some(peer),
+                            reason: TlsRefusal::RefusedByPeer(
+                                "connection closed before the party-id handshake completed".into(),
+                            ),
+                        },
+                        other => other,
+                    })?;
             match header.kind {
                 FrameKind::HelloAck => {
                     let mut expect = Vec::with_capacity(16);
@@ -556,7 +586,7 @@ impl TlsEndpoint {
         let inner = &self.inner;
         let mut stream = inner
             .acceptor
-            .accept(tcp)
+            .accept(buffered(tcp))
             .await
             .map_err(|e| map_io(None, e))?;
         let presented = stream
@@ -841,7 +871,7 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
 }
 
 struct Writer {
-    half: WriteHalf<TlsStream<TcpStream>>,
+    half: WriteHalf<TlsStream<Io>>,
     next_seq: HashMap<u16, u64>,
     /// Set while a frame is being written (a cancelled write leaves a partial frame) and after
     /// a write failed: the link can no longer carry frames.
@@ -851,12 +881,18 @@ struct Writer {
 struct Links {
     session: u64,
     writers: Vec<Option<tokio::sync::Mutex<Writer>>>,
-    readers: Vec<AbortHandle>,
+    /// Reader tasks by peer; `close` waits for them, drop aborts them.
+    readers: Mutex<Vec<(PartyId, JoinHandle<()>)>>,
+    close_timeout: Duration,
 }
 
 impl Drop for Links {
     fn drop(&mut self) {
-        for r in &self.readers {
+        let readers = self
+            .readers
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (_, r) in readers.iter() {
             r.abort();
         }
     }
@@ -952,16 +988,16 @@ impl TlsTransport {
         for a in links {
             let (rd, wr) = tokio::io::split(a.stream);
             let inbox = Arc::new(Inbox::new(a.peer, inner.session));
-            readers.push(
+            readers.push((
+                a.peer,
                 tokio::spawn(read_loop(
                     rd,
                     Arc::clone(&inbox),
                     a.peer,
                     opts.max_frame,
                     opts.timeout,
-                ))
-                .abort_handle(),
-            );
+                )),
+            ));
             inboxes[a.peer] = Some(inbox);
             writers[a.peer] = Some(tokio::sync::Mutex::new(Writer {
                 half: wr,
@@ -973,7 +1009,8 @@ impl TlsTransport {
             links: Arc::new(Links {
                 session: inner.session,
                 writers,
-                readers,
+                readers: Mutex::new(readers),
+                close_timeout: opts.connect_timeout,
             }),
             core: Core {
                 id: inner.me,
@@ -990,6 +1027,47 @@ impl TlsTransport {
     /// The session id.
     pub fn session(&self) -> u64 {
         self.links.session
+    }
+
+    /// Closes every link gracefully: sends TLS `close_notify` and a TCP FIN to every peer, then
+    /// waits until every peer has closed its side as well (each reader sees the end of its
+    /// stream), at most the connect timeout. Unlike a plain drop, this never cuts off frames
+    /// still in flight with a reset. All handles (channels) of this party stop working.
+    ///
+    /// # Errors
+    /// [`NetError::Timeout`] naming a peer that did not close in time (the links are closed on
+    /// our side anyway).
+    pub async fn close(self) -> Result<(), NetError> {
+        for w in self.links.writers.iter().flatten() {
+            let mut w = w.lock().await;
+            if w.broken.is_none() {
+                let _ = w.half.shutdown().await;
+            }
+            w.broken = Some(NetError::Io {
+                peer: None,
+                source: Arc::new(std::io::Error::other("transport closed")),
+            });
+        }
+        let readers = std::mem::take(
+            &mut *self
+                .links
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let aborts: Vec<_> = readers.iter().map(|(_, r)| r.abort_handle()).collect();
+        let deadline = Instant::now() + self.links.close_timeout;
+        let mut result = Ok(());
+        for (peer, r) in readers {
+            if tokio::time::timeout_at(deadline, r).await.is_err() {
+                result = Err(NetError::Timeout { peer });
+                break;
+            }
+        }
+        for a in aborts {
+            a.abort();
+        }
+        result
     }
 }
 
@@ -1402,7 +1480,7 @@ mod tests {
     }
 
     /// Party 0 as a real transport; party 1 as a raw authenticated stream the test writes to.
-    async fn raw_pair(options: TlsOptions) -> (TlsTransport, TlsStream<TcpStream>) {
+    async fn raw_pair(options: TlsOptions) -> (TlsTransport, TlsStream<Io>) {
         let mut d = deployment(2, options).await;
         let l = d.listeners[0].take();
         let s0 = d.setups[0].clone();
@@ -1487,6 +1565,44 @@ mod tests {
                 "{e:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn close_delivers_frames_in_flight_then_ends_the_links() {
+        let m = mesh(deployment(3, quick()).await).await;
+        let mut it = m.into_iter();
+        let (p0, p1, p2) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+        let big = vec![9u8; 10 << 20];
+        p1.send(0, A, big.clone()).await.unwrap();
+        p2.send(0, A, vec![2]).await.unwrap();
+        let closing = tokio::spawn(async move {
+            let (a, b) = tokio::join!(p1.close(), p2.close());
+            a.unwrap();
+            b.unwrap();
+        });
+        assert_eq!(p0.recv(1, A).await.unwrap(), big);
+        assert_eq!(p0.recv(2, A).await.unwrap(), vec![2]);
+        assert!(matches!(
+            p0.recv(1, A).await,
+            Err(NetError::PeerDisconnected { peer: 1 })
+        ));
+        let q = p0.channel(3);
+        p0.close().await.unwrap();
+        closing.await.unwrap();
+        assert!(q.send(1, A, vec![]).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn close_times_out_on_a_peer_that_stays() {
+        let opts = TlsOptions {
+            connect_timeout: Duration::from_millis(300),
+            ..quick()
+        };
+        let (t0, _s1) = raw_pair(opts).await;
+        assert!(matches!(
+            t0.close().await,
+            Err(NetError::Timeout { peer: 1 })
+        ));
     }
 
     proptest::proptest! {
