@@ -429,7 +429,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         // Step 2: open c = x + 2^(k−1) + r.
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values(), masked.macs(), "TruncPR c")
+            .open_raw(masked.values(), masked.macs().to_vec(), "TruncPR c")
             .await?;
         // Step 3: (x − c' + r') · 2^−m, with c' = c mod 2^m public.
         let neg_c: Vec<Fp> = c.iter().map(|&c| -Fp::from_u128(low_bits(c, m))).collect();
@@ -575,7 +575,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(kk, s).scale(pow2(kk)) + &blk.int(0, kk);
         let masked = a + &r;
         let c = self
-            .open_raw(masked.values(), masked.macs(), "BitDec c")
+            .open_raw(masked.values(), masked.macs().to_vec(), "BitDec c")
             .await?;
         let c: Vec<u128> = c.iter().map(|&c| low_bits(c, kk)).collect();
         let zero_n = Shared::zeros(n);
@@ -633,7 +633,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(m, width - m).scale(pow2(m)) + &r_low;
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values(), masked.macs(), "LTZ c")
+            .open_raw(masked.values(), masked.macs().to_vec(), "LTZ c")
             .await?;
         let cm: Vec<u128> = c.iter().map(|&c| low_bits(c, m)).collect();
         let u = self.bitlt_inner(&cm, &blk, m).await?;
@@ -683,7 +683,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(k, s).scale(pow2(k)) + &blk.int(0, k);
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values(), masked.macs(), "EQZ c")
+            .open_raw(masked.values(), masked.macs().to_vec(), "EQZ c")
             .await?;
         let mask = (1u128 << k) - 1;
         let t: Vec<u128> = c
@@ -980,5 +980,55 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let flip = self.add_public_scalar(&sa.scale(-Fp::from_u64(2)), one)?;
         let adj = self.mul(&sig, &flip).await?;
         Ok(&sa + &adj)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_costs_per_element() {
+        let p = FixedParams::default();
+        let t = |b: Budget| (b.bits, b.triples, b.squares, b.input_masks.len());
+        assert_eq!(t(p.cost_trunc(64)), (104, 0, 0, 0));
+        assert_eq!(t(p.cost_fx_mul()), (104, 1, 0, 0));
+        assert_eq!(t(p.cost_ltz()), (104, 124, 0, 0));
+        assert_eq!(t(p.cost_eqz()), (104, 63, 0, 0));
+        assert_eq!(t(p.cost_relu()), (104, 125, 0, 0));
+        assert_eq!(t(p.cost_reciprocal()), (1343, 230, 0, 0));
+        assert_eq!(t(p.cost_div()), (1469, 231, 0, 0));
+        assert_eq!(t(p.cost_exp()), (1292, 19, 0, 0));
+        assert_eq!(t(p.cost_sigmoid()), (2216, 276, 0, 0));
+    }
+
+    #[test]
+    fn inverse_powers_of_two() {
+        for m in 0..=126 {
+            assert_eq!(pow2(m) * inv_pow2(m), Fp::ONE, "m = {m}");
+        }
+    }
+
+    #[test]
+    fn parameters_are_validated() {
+        assert!(FixedParams::new(16, 64, 40).is_ok());
+        assert!(FixedParams::new(16, 64, 62).is_ok());
+        assert!(matches!(
+            FixedParams::new(16, 64, 63),
+            Err(OnlineError::ApiMisuse { .. })
+        ));
+        assert!(matches!(
+            FixedParams::new(0, 64, 40),
+            Err(OnlineError::ApiMisuse { .. })
+        ));
+        assert!(matches!(
+            FixedParams::new(64, 64, 40),
+            Err(OnlineError::ApiMisuse { .. })
+        ));
+        // With s = 62 there is no room for the reciprocal's working precision: it is refused
+        // (and costs nothing), never computed wrongly.
+        let tight = FixedParams::new(16, 64, 62).unwrap_or_default();
+        assert!(tight.recip_precision().is_none());
+        assert_eq!(tight.cost_reciprocal(), Budget::zero());
     }
 }

@@ -101,3 +101,56 @@ impl BroadcastLog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_of(entries: &[(u32, usize, &[u8])]) -> BroadcastLog {
+        let mut l = BroadcastLog::new();
+        for &(s, o, p) in entries {
+            l.record(s, o, p);
+        }
+        l
+    }
+
+    #[test]
+    fn equal_views_pass_and_reset() {
+        let mut a = log_of(&[(1, 0, b"abc"), (2, 1, b"de")]);
+        let b = log_of(&[(1, 0, b"abc"), (2, 1, b"de")]);
+        assert!(a.has_pending());
+        let received = vec![a.digest(), b.digest(), b.digest()];
+        assert!(a.compare(&received, 0, 1).is_ok());
+        assert!(!a.has_pending());
+    }
+
+    #[test]
+    fn any_difference_is_inconsistent() {
+        let base = log_of(&[(1, 0, b"abc")]);
+        for other in [
+            log_of(&[(1, 0, b"abd")]),              // different payload
+            log_of(&[(2, 0, b"abc")]),              // different step
+            log_of(&[(1, 1, b"abc")]),              // different owner
+            log_of(&[(1, 0, b"ab"), (1, 0, b"c")]), // different framing
+        ] {
+            let mut mine = base.clone();
+            let received = vec![mine.digest(), other.digest()];
+            assert!(matches!(
+                mine.compare(&received, 0, 7),
+                Err(OnlineError::BroadcastInconsistent { check: 7 })
+            ));
+        }
+    }
+
+    #[test]
+    fn wrong_digest_length_is_malformed() {
+        let mut a = log_of(&[(1, 0, b"x")]);
+        let mut short = a.digest();
+        short.pop();
+        let received = vec![short, a.digest()];
+        assert!(matches!(
+            a.compare(&received, 1, 1),
+            Err(OnlineError::MalformedMessage { from: 0, .. })
+        ));
+    }
+}

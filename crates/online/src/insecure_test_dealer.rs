@@ -34,6 +34,7 @@ pub struct InsecureDealerSource<F: Field> {
     squares: ChaCha12Rng,
     bits: ChaCha12Rng,
     masks: Vec<ChaCha12Rng>,
+    prefetched: Triples<F>,
 }
 
 impl<F: Field> core::fmt::Debug for InsecureDealerSource<F> {
@@ -72,6 +73,7 @@ pub fn insecure_dealer<F: Field>(parties: usize, seed: u64) -> Vec<InsecureDeale
             masks: (0..parties as u64)
                 .map(|j| stream(seed, STREAM_MASKS + j))
                 .collect(),
+            prefetched: Triples::default(),
         })
         .collect()
 }
@@ -114,6 +116,32 @@ fn share_vec<F: Field>(
     AuthShares::new(values, macs)
 }
 
+impl<F: Field> InsecureDealerSource<F> {
+    /// Make `n` triples now and serve later requests from them first (so that benchmarks of
+    /// the online phase do not time the dealing).
+    ///
+    /// # Errors
+    /// Never in practice (kept for the `Preprocessing` signature's error type).
+    pub fn prefetch_triples(&mut self, n: usize) -> Result<(), OfflineError> {
+        let t = self.deal_triples(n)?;
+        self.prefetched.extend_from(&t);
+        Ok(())
+    }
+
+    fn deal_triples(&mut self, n: usize) -> Result<Triples<F>, OfflineError> {
+        let (p, me, alpha) = (self.parties, self.party, self.alpha);
+        let rng = &mut self.triples;
+        let a: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
+        let b: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
+        let c: Vec<F> = a.iter().zip(&b).map(|(&a, &b)| a * b).collect();
+        Ok(Triples {
+            a: share_vec(rng, p, me, alpha, &a)?,
+            b: share_vec(rng, p, me, alpha, &b)?,
+            c: share_vec(rng, p, me, alpha, &c)?,
+        })
+    }
+}
+
 impl<F: Field> Preprocessing<F> for InsecureDealerSource<F> {
     fn party(&self) -> PartyId {
         self.party
@@ -128,16 +156,13 @@ impl<F: Field> Preprocessing<F> for InsecureDealerSource<F> {
     }
 
     fn triples(&mut self, n: usize) -> Result<Triples<F>, OfflineError> {
-        let (p, me, alpha) = (self.parties, self.party, self.alpha);
-        let rng = &mut self.triples;
-        let a: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
-        let b: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
-        let c: Vec<F> = a.iter().zip(&b).map(|(&a, &b)| a * b).collect();
-        Ok(Triples {
-            a: share_vec(rng, p, me, alpha, &a)?,
-            b: share_vec(rng, p, me, alpha, &b)?,
-            c: share_vec(rng, p, me, alpha, &c)?,
-        })
+        if self.prefetched.len() == n {
+            return Ok(core::mem::take(&mut self.prefetched));
+        }
+        if self.prefetched.len() > n {
+            return Ok(self.prefetched.take_front(n));
+        }
+        self.deal_triples(n)
     }
 
     fn squares(&mut self, n: usize) -> Result<(AuthShares<F>, AuthShares<F>), OfflineError> {

@@ -58,3 +58,66 @@ pub(crate) fn combine_square<F: Field>(
     }
     (z, ms + two_eps * ma + alpha_i * ee)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use spdz_field::Fp;
+
+    /// Shares of `x` under `alpha` for `n` parties: (value share, MAC share) per party.
+    fn share(x: Fp, alphas: &[Fp], rng: &mut ChaCha20Rng) -> Vec<(Fp, Fp)> {
+        let alpha = alphas.iter().fold(Fp::ZERO, |a, &b| a + b);
+        let n = alphas.len();
+        let mut out: Vec<(Fp, Fp)> = (0..n - 1)
+            .map(|_| (Fp::random(rng), Fp::random(rng)))
+            .collect();
+        let (sv, sm) = out
+            .iter()
+            .fold((Fp::ZERO, Fp::ZERO), |(a, b), &(v, m)| (a + v, b + m));
+        out.push((x - sv, alpha * x - sm));
+        out
+    }
+
+    #[test]
+    fn beaver_and_square_recombine_with_valid_macs() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        for n in [2usize, 3] {
+            let alphas: Vec<Fp> = (0..n).map(|_| Fp::random(&mut rng)).collect();
+            let alpha = alphas.iter().fold(Fp::ZERO, |a, &b| a + b);
+            let (x, y, a, b) = (
+                Fp::random(&mut rng),
+                Fp::random(&mut rng),
+                Fp::random(&mut rng),
+                Fp::random(&mut rng),
+            );
+            let (sx, sy, sa, sb, sc) = (
+                share(x, &alphas, &mut rng),
+                share(y, &alphas, &mut rng),
+                share(a, &alphas, &mut rng),
+                share(b, &alphas, &mut rng),
+                share(a * b, &alphas, &mut rng),
+            );
+            let (eps, del) = (x - a, y - b);
+            let (mut z, mut mz) = (Fp::ZERO, Fp::ZERO);
+            for i in 0..n {
+                let (v, m) = combine(eps, del, sa[i], sb[i], sc[i], alphas[i], i == 0);
+                z += v;
+                mz += m;
+            }
+            assert_eq!(z, x * y);
+            assert_eq!(mz, alpha * x * y);
+            let sq = share(a * a, &alphas, &mut rng);
+            let (mut s, mut ms) = (Fp::ZERO, Fp::ZERO);
+            for i in 0..n {
+                let (v, m) = combine_square(eps, sa[i], sq[i], alphas[i], i == 0);
+                s += v;
+                ms += m;
+            }
+            assert_eq!(s, x * x);
+            assert_eq!(ms, alpha * x * x);
+            let _ = (sx, sy);
+        }
+    }
+}

@@ -63,9 +63,16 @@ impl<F: Field> Pending<F> {
         self.values.len()
     }
 
-    pub(crate) fn push(&mut self, values: &[F], macs: &[F]) {
+    /// Appends opened values and takes over the MAC shares (moved in when the list is
+    /// empty, so a large batch is not copied).
+    pub(crate) fn push(&mut self, values: &[F], mut macs: Vec<F>) {
         self.values.extend_from_slice(values);
-        self.macs.extend_from_slice(macs);
+        if self.macs.is_empty() {
+            self.macs = macs;
+        } else {
+            self.macs.extend_from_slice(&macs);
+            wipe(&mut macs);
+        }
     }
 
     /// Take the list out (the handle clears it whether or not the check passes).

@@ -313,7 +313,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
     pub(crate) async fn open_raw(
         &mut self,
         values: &[F],
-        macs: &[F],
+        macs: Vec<F>,
         what: &'static str,
     ) -> Result<Vec<F>, OnlineError> {
         let step = self.next_step();
@@ -413,7 +413,9 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
     }
 
     async fn reveal_inner(&mut self, x: &Shared<F>) -> Result<Opened<F>, OnlineError> {
-        let v = self.open_raw(x.values(), x.macs(), "output shares").await?;
+        let v = self
+            .open_raw(x.values(), x.macs().to_vec(), "output shares")
+            .await?;
         self.check_inner().await?;
         Ok(Opened::checked(v))
     }
@@ -544,9 +546,8 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         mask(x.macs(), &t.ma, &mut macs);
         mask(y.macs(), &t.mb, &mut macs);
         // Step 3: open ε ‖ δ in one round.
-        let opened = self.open_raw(&send, &macs, "Beaver ε‖δ").await?;
+        let opened = self.open_raw(&send, macs, "Beaver ε‖δ").await?;
         wipe(&mut send);
-        wipe(&mut macs);
         // Step 4: [[z]] = [[c]] + ε[[b]] + δ[[a]] + εδ.
         let alpha = self.mac_key()?;
         let first = self.id == 0;
@@ -587,7 +588,9 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         }
         let (a, s) = self.draw_squares(n)?;
         let d = x - &a;
-        let eps = self.open_raw(d.values(), d.macs(), "square ε").await?;
+        let eps = self
+            .open_raw(d.values(), d.macs().to_vec(), "square ε")
+            .await?;
         let alpha = self.mac_key()?;
         let first = self.id == 0;
         let mut z = Vec::with_capacity(n);
