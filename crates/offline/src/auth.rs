@@ -1,9 +1,9 @@
-//! Π_[[·]]: authentication of every party's values through COPEe, with the random-combination
-//! check (MASCOT, ePrint 2016/505, "Protocol Π_[[·]]", Input and its check).
+//! Π_⟦·⟧: authentication of every party's values through COPEe, with the random-combination
+//! check (MASCOT, ePrint 2016/505, "Protocol Π_⟦·⟧", Input and its check).
 //!
 //! Every party P_j inputs a vector x^(j) ∈ F^L (the same L for all parties); the result is, for
-//! every j, the authenticated [[x^(j)]] in which P_j holds the value shares x^(j) and every
-//! other party holds value share 0 (so sums of these, e.g. Σ_j [[a^(j)]], are sharings of
+//! every j, the authenticated ⟦x^(j)⟧ in which P_j holds the value shares x^(j) and every
+//! other party holds value share 0 (so sums of these, e.g. Σ_j ⟦a^(j)⟧, are sharings of
 //! Σ_j a^(j)). Steps:
 //!
 //! 1. P_j appends a random mask x_0^(j) ([`Inputs::new`]).

@@ -14,7 +14,7 @@ pub enum Cheat {
     /// Combine, before Sacrifice. Caught by the sacrifice check ([`OfflineError::SacrificeFailed`]).
     WrongTripleShare,
     /// COPEe Extend: use a different x (x + 1) in bit position 0 than in the other positions
-    /// for the first value this party authenticates. Caught by the Π_[[·]] check
+    /// for the first value this party authenticates. Caught by the Π_⟦·⟧ check
     /// ([`OfflineError::AuthenticationCheckFailed`]).
     CopeeInconsistentInput,
     /// Π_MACCheck: open a σ_i different from the one committed to. Caught by the commitment

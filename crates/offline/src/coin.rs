@@ -5,10 +5,10 @@
 //!
 //! 1. P_i samples s_i ∈ {0,1}^256 and broadcasts c_i = Commit(i, label, s_i) ([`CoinToss::start`]).
 //! 2. P_i broadcasts the opening (s_i, nonce_i) and the hash of the commitments it received
-//!    ([`CoinCommitted::open`]).
+//!    ([`CoinToss::open`]).
 //! 3. P_i checks every opening ([`OfflineError::CommitmentMismatch`]) and that every party
 //!    saw the same commitments ([`OfflineError::BroadcastInconsistent`]), and sets
-//!    seed = SHA-256(label ‖ s_0 ‖ … ‖ s_{n−1}) ([`CoinOpened::finish`]).
+//!    seed = SHA-256(label ‖ s_0 ‖ … ‖ s_{n−1}) ([`CoinCommitted::finish`]).
 //! 4. The coins are ChaCha20 keyed by seed ([`PublicPrg`]).
 //!
 //! With one honest party, its s_i is uniform and hidden until every commitment is fixed, so the

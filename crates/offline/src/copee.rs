@@ -16,7 +16,7 @@
 //!
 //! "With errors": a corrupt P_A may use a different x in each position l; then
 //! q − t = Σ_l 2^l·Δ_l·x^l, which is not a multiple of Δ. COPEe does not detect this; the check
-//! of Π_[[·]] ([`crate::auth`]) does, except with probability 2^−k·(guessable bits).
+//! of Π_⟦·⟧ ([`crate::auth`]) does, except with probability 2^−k·(guessable bits).
 //!
 //! The selection by Δ_l is done with `conditional_select` (Δ is secret).
 

@@ -2,7 +2,7 @@
 //!
 //! One process samples α and every share, so it knows everything: there is no security at all.
 //! It exists behind the `insecure-test-dealer` cargo feature, which is never enabled by default
-//! or by the CLI. Real preprocessing comes from [`crate::generate`].
+//! or by the CLI. Real preprocessing comes from [`crate::generate()`].
 
 use spdz_field::Field;
 

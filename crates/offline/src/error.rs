@@ -18,7 +18,7 @@ pub enum OfflineError {
     /// Π_Triple, Sacrifice: s·c − ĉ − ρ·b opened to a non-zero value for some triple.
     #[error("Π_Triple sacrifice check failed: s·c − ĉ − ρ·b ≠ 0")]
     SacrificeFailed,
-    /// Π_[[·]], Check: the MAC check on the random combination y = Σ r_h·x_h of the values
+    /// Π_⟦·⟧, Check: the MAC check on the random combination y = Σ r_h·x_h of the values
     /// authenticated through COPEe failed (a party used inconsistent inputs in COPEe, or
     /// changed its share of y).
     #[error("Π_[[·]] authentication check failed: the MAC on y = Σ r_h·x_h does not verify")]

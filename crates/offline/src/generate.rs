@@ -15,7 +15,7 @@
 //! | Multiply | KOS random OTs (τ·k per triple per ordered pair) | `ot_extension` |
 //! | Multiply | Gilboa messages d, shares of c_h = a_h·b | `multiply` |
 //! | Combine | F_Rand coins r, r̂; τ = 3 triples into (a, b, c) and (â, b, ĉ) | `multiply` |
-//! | Authenticate | Π_[[·]] on (a, b, c, â, ĉ) and the input masks; its check | `authenticate` |
+//! | Authenticate | Π_⟦·⟧ on (a, b, c, â, ĉ) and the input masks; its check | `authenticate` |
 //! | Sacrifice | open ρ = s·a − â, check s·c − ĉ − ρ·b = 0 | `sacrifice` |
 //! | squares, bits | open e = x − y, then a² | `sacrifice` |
 //! | Π_MACCheck | on every value opened in the batch | `mac_check` |
@@ -42,7 +42,7 @@ use crate::{Cheat, OfflineError, coin, copee, steps};
 pub struct Params {
     /// Authenticated triples.
     pub triples: usize,
-    /// Square pairs ([[a]], [[a²]]).
+    /// Square pairs (⟦a⟧, ⟦a²⟧).
     pub squares: usize,
     /// Random bits.
     pub bits: usize,
@@ -78,7 +78,7 @@ pub struct StepTimes {
     pub ot_extension: Duration,
     /// Gilboa multiplication and Combine.
     pub multiply: Duration,
-    /// Π_[[·]]: COPEe Extend and the authentication check.
+    /// Π_⟦·⟧: COPEe Extend and the authentication check.
     pub authenticate: Duration,
     /// Sacrifice, square and bit openings.
     pub sacrifice: Duration,

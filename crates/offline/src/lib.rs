@@ -8,9 +8,17 @@
 //! |---|---|
 //! | F_Commit (hash commitments) | [`commit`] |
 //! | F_Rand (coin tossing) | [`coin`] |
-//! | Π_MACCheck | [`mac_check`] |
+//! | Π_MACCheck (reused by the online phase) | [`mac_check`] |
+//! | Π_COPEe (Initialize, Extend) | [`copee`] |
+//! | Π_⟦·⟧ (authentication and its check) | [`auth`] |
+//! | Π_Triple (Multiply, Combine, Sacrifice), squares, bits | [`triple`] |
+//! | batches, workers, the entry point [`generate()`] | [`mod@generate`] |
 //! | shares, triples, masks; the [`Preprocessing`] trait | [`shares`], [`preprocessing`] |
+//! | the on-disk store and its consumption watermark | [`store`] |
 //! | named cheating strategies | [`cheat`] |
+//!
+//! Parameters: k = 127 (bits of F_p), κ = 128, s = 64, τ = 3. Each module states the bound its
+//! check gives.
 //!
 //! The protocol map with figure numbers is in `papers/mascot.md` of the repository.
 //!
@@ -61,7 +69,7 @@ pub mod steps {
     pub const MULTIPLY_D: Step = Step::new(0x0200_0021);
     /// COPEe Extend: the messages u.
     pub const COPEE_U: Step = Step::new(0x0200_0031);
-    /// Π_[[·]] check: the y_j.
+    /// Π_⟦·⟧ check: the y_j.
     pub const AUTH_Y: Step = Step::new(0x0200_0032);
     /// Sacrifice: opening ρ.
     pub const SACRIFICE_RHO: Step = Step::new(0x0200_0041);

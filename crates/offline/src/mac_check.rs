@@ -31,7 +31,7 @@ use crate::{Cheat, OfflineError, steps};
 pub enum CheckKind {
     /// Π_MACCheck on opened values ([`OfflineError::MacCheckFailed`]).
     Mac,
-    /// The check of Π_[[·]] on y = Σ r_h·x_h ([`OfflineError::AuthenticationCheckFailed`]).
+    /// The check of Π_⟦·⟧ on y = Σ r_h·x_h ([`OfflineError::AuthenticationCheckFailed`]).
     Authentication,
 }
 

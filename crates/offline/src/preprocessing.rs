@@ -23,7 +23,7 @@ pub trait Preprocessing<F: Field>: Send {
     /// [`OfflineError::Exhausted`] if fewer than `n` are left (nothing is consumed then); store
     /// errors for disk-backed sources.
     fn triples(&mut self, n: usize) -> Result<Triples<F>, OfflineError>;
-    /// `n` square pairs ([[a]], [[a²]]).
+    /// `n` square pairs (⟦a⟧, ⟦a²⟧).
     ///
     /// # Errors
     ///
@@ -44,7 +44,7 @@ pub trait Preprocessing<F: Field>: Send {
     fn input_masks(&mut self, owner: PartyId, n: usize) -> Result<InputMasks<F>, OfflineError>;
 }
 
-/// Preprocessed material held in memory, as [`crate::generate`] produces it.
+/// Preprocessed material held in memory, as [`crate::generate()`] produces it.
 pub struct MemoryPreprocessing<F: Field> {
     pub(crate) party: PartyId,
     pub(crate) parties: usize,

@@ -2,7 +2,7 @@
 //! authenticated share vectors, triples and input masks.
 //!
 //! Everything here is secret: `Debug` prints lengths only, and the buffers are overwritten with
-//! zeros when dropped ([`wipe`]).
+//! zeros when dropped (`wipe`).
 
 use core::fmt;
 
@@ -71,7 +71,7 @@ impl<F: Field> Drop for MacKeyShare<F> {
     }
 }
 
-/// A vector of authenticated shares [[x]]: this party's shares x_i and MAC shares m_i, with
+/// A vector of authenticated shares ⟦x⟧: this party's shares x_i and MAC shares m_i, with
 /// Σ_i m_i = α · Σ_i x_i for every position.
 ///
 /// Secret: `Debug` shows the length only; buffers are wiped on drop.
@@ -270,7 +270,7 @@ impl<F: Field> fmt::Debug for Triples<F> {
     }
 }
 
-/// Input masks [[r]] for one owner; the owner also gets the clear values r.
+/// Input masks ⟦r⟧ for one owner; the owner also gets the clear values r.
 #[derive(Clone, Default)]
 pub struct InputMasks<F: Field> {
     /// The authenticated shares of r.

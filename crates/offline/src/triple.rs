@@ -1,7 +1,7 @@
 //! Π_Triple: Multiply, Combine, Authenticate, Sacrifice (MASCOT, ePrint 2016/505,
 //! "Protocol Π_Triple"), and the derived square pairs and random bits.
 //!
-//! This module holds the local computations (no I/O); [`crate::generate`] drives them.
+//! This module holds the local computations (no I/O); [`crate::generate()`] drives them.
 //!
 //! | step | function |
 //! |---|---|
@@ -36,7 +36,7 @@ use crate::field_ext::MascotField;
 /// τ: the number of triples combined into one (and into its sacrificed twin).
 pub const TAU: usize = 3;
 
-/// Choice bits for the Multiply OTs on the receiver's side: bit l of a[g], at index g·k + l.
+/// Choice bits for the Multiply OTs on the receiver's side: bit l of `a[g]`, at index g·k + l.
 pub fn gilboa_choices<F: MascotField>(a: &[F]) -> Vec<bool> {
     let k = F::BITS;
     let mut out = Vec::with_capacity(a.len() * k);
@@ -86,7 +86,7 @@ pub fn gilboa_send<F: MascotField>(
 
 /// Multiply, receiver side: `a` are our τ inputs per triple (as passed to
 /// [`gilboa_choices`]), `rots` the chosen OT messages, `msg` the sender's d.
-/// Returns our shares of a[g]·b_peer, one per g.
+/// Returns our shares of `a[g]·b_peer`, one per g.
 ///
 /// # Errors
 ///
@@ -190,9 +190,9 @@ pub fn square_from_triple<F: MascotField>(x: F, z: F, e: F) -> (F, F) {
     (x, z + e * x)
 }
 
-/// A random bit from a square pair ([[a]], [[a²]]) and the opened A = a²:
+/// A random bit from a square pair (⟦a⟧, ⟦a²⟧) and the opened A = a²:
 /// b = (a/√A + 1)/2. Returns the multiplier r⁻¹/2 and the public constant 1/2 to apply as
-/// [[b]] = (r⁻¹/2)·[[a]] + 1/2, or `None` if A = 0 (the pair is discarded).
+/// ⟦b⟧ = (r⁻¹/2)·⟦a⟧ + 1/2, or `None` if A = 0 (the pair is discarded).
 ///
 /// # Errors
 ///
