@@ -1,11 +1,33 @@
 //! Authenticated transports between the parties of a computation.
 //!
 //! - [`Transport`]: send, receive, broadcast and concurrent exchange of byte payloads between
-//!   parties `0..n`, each message a length-prefixed [frame](frame) tagged with a session id, a
+//!   parties `0..n`, each message a length-prefixed [`frame`] tagged with a session id, a
 //!   logical channel, a protocol [`Step`] and a sequence number, all checked on receipt.
 //! - [`MemoryTransport`]: all parties in one process (tests and the single-process default).
 //! - [`TlsTransport`]: TCP with mutual TLS and pinned per-party certificates ([`tls`], [`keys`]).
 //! - Counters ([`Stats`]): bytes, messages and rounds per peer and per step.
+//! - Deployment files ([`DeploymentConfig`], TOML) and key generation ([`keygen`]).
+//!
+//! # Example
+//! ```
+//! use spdz_net::{MemoryTransport, Step, Transport};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), spdz_net::NetError> {
+//! let tasks: Vec<_> = MemoryTransport::mesh(3)
+//!     .into_iter()
+//!     .map(|t| {
+//!         tokio::spawn(async move {
+//!             let mine = vec![u8::try_from(t.id()).unwrap_or(0)];
+//!             t.exchange_all(Step::new(0x0000_0001), mine).await
+//!         })
+//!     })
+//!     .collect();
+//! for task in tasks {
+//!     assert_eq!(task.await.unwrap()?, vec![vec![0], vec![1], vec![2]]);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Receiving
 //! Frames from one peer on one logical channel form a FIFO queue. `recv(from, step)` takes the

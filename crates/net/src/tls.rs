@@ -1593,6 +1593,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn peer_that_stops_reading_makes_sends_time_out_and_breaks_the_link() {
+        let (t0, s1) = raw_pair(TlsOptions {
+            timeout: Some(Duration::from_millis(300)),
+            ..quick()
+        })
+        .await;
+        // Party 1 never reads: socket buffers fill and the write cannot finish.
+        let e = t0.send(1, A, vec![1u8; 64 << 20]).await.unwrap_err();
+        assert!(matches!(e, NetError::Timeout { peer: 1 }), "{e:?}");
+        // The partial frame makes the link unusable.
+        assert!(matches!(
+            t0.send(1, A, vec![]).await,
+            Err(NetError::Timeout { peer: 1 })
+        ));
+        drop(s1);
+    }
+
+    #[tokio::test]
     async fn close_times_out_on_a_peer_that_stays() {
         let opts = TlsOptions {
             connect_timeout: Duration::from_millis(300),
