@@ -11,6 +11,7 @@
 //! connect_timeout_secs = 30     # connection setup, dialing with retries and waiting for dialers
 //! timeout_secs = 120            # per receive / per frame; omit to wait forever
 //! max_frame_bytes = 268435456   # largest accepted payload
+//! max_queued_bytes = 4294967296 # bytes from one peer that may wait unreceived
 //!
 //! [[party]]
 //! id = 0
@@ -31,7 +32,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::frame::{ABSOLUTE_MAX_FRAME, DEFAULT_MAX_FRAME};
+use crate::frame::{ABSOLUTE_MAX_FRAME, DEFAULT_MAX_FRAME, DEFAULT_MAX_QUEUED};
 use crate::keys::{Identity, certificate_from_pem, key_from_pem};
 use crate::tls::{PeerInfo, TlsOptions, TlsSetup};
 use crate::{NetError, PartyId};
@@ -58,6 +59,8 @@ pub struct OptionsConfig {
     pub timeout_secs: Option<u64>,
     /// Maximum payload of one frame in bytes.
     pub max_frame_bytes: usize,
+    /// Bytes from one peer that may wait unreceived.
+    pub max_queued_bytes: u64,
 }
 
 impl Default for OptionsConfig {
@@ -66,6 +69,7 @@ impl Default for OptionsConfig {
             connect_timeout_secs: 30,
             timeout_secs: Some(120),
             max_frame_bytes: DEFAULT_MAX_FRAME,
+            max_queued_bytes: DEFAULT_MAX_QUEUED,
         }
     }
 }
@@ -227,6 +231,12 @@ impl DeploymentConfig {
                 format!("must be in 1..={ABSOLUTE_MAX_FRAME}"),
             ));
         }
+        if o.max_queued_bytes < (o.max_frame_bytes as u64).saturating_add(32) {
+            return Err(err(
+                "options.max_queued_bytes",
+                "must be at least max_frame_bytes + 32 (one whole frame)",
+            ));
+        }
         Ok(())
     }
 
@@ -293,6 +303,7 @@ impl DeploymentConfig {
                 connect_timeout: Duration::from_secs(o.connect_timeout_secs),
                 timeout: o.timeout_secs.map(Duration::from_secs),
                 max_frame: o.max_frame_bytes,
+                max_queued: o.max_queued_bytes,
                 listen: self.listen.clone(),
             },
         })
@@ -380,6 +391,10 @@ mod tests {
             (
                 format!("{good}\n[options]\ntimeout_secs = 0\n"),
                 "options.timeout_secs",
+            ),
+            (
+                format!("{good}\n[options]\nmax_queued_bytes = 1000\n"),
+                "options.max_queued_bytes",
             ),
             (
                 format!("{good}\n[options]\nmax_frame_bytes = 0\n"),

@@ -85,6 +85,15 @@ pub enum NetError {
         /// The frame's session id.
         got: u64,
     },
+    /// The peer sent more bytes than may wait unreceived (all channels together); the link is
+    /// closed so that a peer cannot exhaust our memory.
+    #[error("party {peer} sent more than {max} bytes that were not received yet")]
+    QueueOverflow {
+        /// The sender.
+        peer: PartyId,
+        /// The configured limit in bytes.
+        max: u64,
+    },
     /// The TLS handshake or the party-id handshake after it failed; `reason` says which rule.
     #[error("TLS authentication with {} refused: {reason}", fmt_peer(*peer))]
     TlsAuthentication {
@@ -159,7 +168,8 @@ impl NetError {
             | NetError::MalformedFrame { peer, .. }
             | NetError::UnexpectedStep { peer, .. }
             | NetError::OutOfSequence { peer, .. }
-            | NetError::WrongSession { peer, .. } => Some(*peer),
+            | NetError::WrongSession { peer, .. }
+            | NetError::QueueOverflow { peer, .. } => Some(*peer),
             NetError::TlsAuthentication { peer, .. } | NetError::Io { peer, .. } => *peer,
             NetError::InvalidPeer { .. } | NetError::Config { .. } | NetError::KeyMaterial(_) => {
                 None

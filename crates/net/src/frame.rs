@@ -30,6 +30,8 @@ const HEADER_BODY_LEN: usize = HEADER_LEN - LENGTH_PREFIX_LEN;
 pub const VERSION: u8 = 1;
 /// Default maximum payload length of one frame: 256 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
+/// Default limit of frame bytes from one peer that may wait unreceived: 4 GiB.
+pub const DEFAULT_MAX_QUEUED: u64 = 4 << 30;
 /// Largest payload the 32-bit length prefix can describe.
 pub const ABSOLUTE_MAX_FRAME: usize = (u32::MAX as usize) - HEADER_BODY_LEN;
 

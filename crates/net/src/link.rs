@@ -35,12 +35,15 @@ struct RxState {
 struct State {
     queues: HashMap<u16, Arc<Queue>>,
     failed: Option<NetError>,
+    /// Frame bytes delivered but not yet received, over all channels.
+    queued: u64,
 }
 
 /// Incoming frames from one peer.
 pub(crate) struct Inbox {
     peer: PartyId,
     session: u64,
+    max_queued: u64,
     state: Mutex<State>,
 }
 
@@ -51,13 +54,17 @@ pub(crate) struct Received {
 }
 
 impl Inbox {
-    pub(crate) fn new(peer: PartyId, session: u64) -> Self {
+    /// `max_queued`: how many frame bytes from this peer may wait unreceived before the link
+    /// fails with [`NetError::QueueOverflow`] (a peer must not be able to exhaust our memory).
+    pub(crate) fn new(peer: PartyId, session: u64, max_queued: u64) -> Self {
         Inbox {
             peer,
             session,
+            max_queued,
             state: Mutex::new(State {
                 queues: HashMap::new(),
                 failed: None,
+                queued: 0,
             }),
         }
     }
@@ -96,12 +103,23 @@ impl Inbox {
         Self::queue_locked(&mut self.lock(), channel)
     }
 
-    /// Queues a frame for its channel. Frames arriving after the link failed are dropped.
+    /// Queues a frame for its channel. Frames arriving after the link failed are dropped; a
+    /// frame that would take the unreceived bytes above the limit fails the link.
     pub(crate) fn deliver(&self, frame: Frame) {
         let mut st = self.lock();
         if st.failed.is_some() {
             return;
         }
+        let bytes = (HEADER_LEN + frame.payload.len()) as u64;
+        if st.queued.saturating_add(bytes) > self.max_queued {
+            let err = NetError::QueueOverflow {
+                peer: self.peer,
+                max: self.max_queued,
+            };
+            Self::fail_locked(&mut st, err);
+            return;
+        }
+        st.queued += bytes;
         let q = Self::queue_locked(&mut st, frame.header.channel);
         let _ = q.tx.send(Incoming::Frame(frame));
     }
@@ -109,7 +127,10 @@ impl Inbox {
     /// Marks the link failed: every channel receives `err` after the frames already queued.
     /// Only the first failure is kept.
     pub(crate) fn fail(&self, err: NetError) {
-        let mut st = self.lock();
+        Self::fail_locked(&mut self.lock(), err);
+    }
+
+    fn fail_locked(st: &mut State, err: NetError) {
         if st.failed.is_some() {
             return;
         }
@@ -146,6 +167,11 @@ impl Inbox {
             None => Err(NetError::PeerDisconnected { peer }),
             Some(Incoming::Failed(e)) => Err(e),
             Some(Incoming::Frame(frame)) => {
+                let bytes = (HEADER_LEN + frame.payload.len()) as u64;
+                {
+                    let mut st = self.lock();
+                    st.queued = st.queued.saturating_sub(bytes);
+                }
                 self.check(&frame, rx.next_seq, channel, step).map(|()| {
                     rx.next_seq += 1;
                     Received {

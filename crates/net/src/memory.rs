@@ -10,7 +10,7 @@ use std::time::Duration;
 
 #[cfg(test)]
 use crate::Counters;
-use crate::frame::{DEFAULT_MAX_FRAME, Frame, FrameHeader, FrameKind};
+use crate::frame::{DEFAULT_MAX_FRAME, DEFAULT_MAX_QUEUED, Frame, FrameHeader, FrameKind};
 use crate::link::Inbox;
 use crate::ops::{self, Core, RawSend};
 use crate::stats::Recorder;
@@ -26,6 +26,9 @@ pub struct MemoryOptions {
     pub timeout: Option<Duration>,
     /// Maximum payload length of one frame.
     pub max_frame: usize,
+    /// Frame bytes from one peer that may wait unreceived before that link fails with
+    /// [`NetError::QueueOverflow`].
+    pub max_queued: u64,
 }
 
 impl Default for MemoryOptions {
@@ -34,6 +37,7 @@ impl Default for MemoryOptions {
             session: rand::random(),
             timeout: None,
             max_frame: DEFAULT_MAX_FRAME,
+            max_queued: DEFAULT_MAX_QUEUED,
         }
     }
 }
@@ -99,7 +103,11 @@ impl MemoryTransport {
         let inbox = (0..n)
             .map(|to| {
                 (0..n)
-                    .map(|from| (from != to).then(|| Arc::new(Inbox::new(from, options.session))))
+                    .map(|from| {
+                        (from != to).then(|| {
+                            Arc::new(Inbox::new(from, options.session, options.max_queued))
+                        })
+                    })
                     .collect::<Vec<_>>()
             })
             .collect::<Vec<_>>();
@@ -484,6 +492,33 @@ mod tests {
         // A timeout does not poison: a late frame is still received.
         m[0].send(1, A, vec![3]).await.unwrap();
         assert_eq!(m[1].recv(0, A).await.unwrap(), vec![3]);
+    }
+
+    #[tokio::test]
+    async fn unreceived_bytes_are_capped() {
+        let m = MemoryTransport::mesh_with(
+            2,
+            MemoryOptions {
+                max_queued: 100,
+                ..MemoryOptions::default()
+            },
+        );
+        // 72 wire bytes each: receiving frees the budget again.
+        for _ in 0..3 {
+            m[0].send(1, A, vec![0; 40]).await.unwrap();
+            m[1].recv(0, A).await.unwrap();
+        }
+        m[0].send(1, A, vec![0; 40]).await.unwrap();
+        m[0].send(1, A, vec![0; 40]).await.unwrap(); // 144 > 100: the link fails
+        assert_eq!(m[1].recv(0, A).await.unwrap(), vec![0; 40]);
+        assert!(matches!(
+            m[1].recv(0, A).await,
+            Err(NetError::QueueOverflow { peer: 0, max: 100 })
+        ));
+        assert!(matches!(
+            m[1].channel(7).recv(0, A).await,
+            Err(NetError::QueueOverflow { peer: 0, .. })
+        ));
     }
 
     #[tokio::test]

@@ -59,7 +59,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 
-use crate::frame::{DEFAULT_MAX_FRAME, FrameError, FrameHeader, FrameKind, HEADER_LEN};
+use crate::frame::{
+    DEFAULT_MAX_FRAME, DEFAULT_MAX_QUEUED, FrameError, FrameHeader, FrameKind, HEADER_LEN,
+};
 use crate::keys::{Identity, party_name};
 use crate::link::Inbox;
 use crate::ops::{self, Core, RawSend};
@@ -108,6 +110,9 @@ pub struct TlsOptions {
     pub timeout: Option<Duration>,
     /// Maximum payload length of one frame.
     pub max_frame: usize,
+    /// Frame bytes from one peer that may wait unreceived before that link fails with
+    /// [`NetError::QueueOverflow`].
+    pub max_queued: u64,
     /// Address [`TlsTransport::connect`] binds, if not this party's own `address` (e.g.
     /// `0.0.0.0:7000` behind NAT).
     pub listen: Option<String>,
@@ -119,6 +124,7 @@ impl Default for TlsOptions {
             connect_timeout: Duration::from_secs(30),
             timeout: Some(Duration::from_secs(120)),
             max_frame: DEFAULT_MAX_FRAME,
+            max_queued: DEFAULT_MAX_QUEUED,
             listen: None,
         }
     }
@@ -987,7 +993,7 @@ impl TlsTransport {
         let mut readers = Vec::new();
         for a in links {
             let (rd, wr) = tokio::io::split(a.stream);
-            let inbox = Arc::new(Inbox::new(a.peer, inner.session));
+            let inbox = Arc::new(Inbox::new(a.peer, inner.session, opts.max_queued));
             readers.push((
                 a.peer,
                 tokio::spawn(read_loop(
@@ -1653,6 +1659,28 @@ mod tests {
                 Ok(())
             })?;
         }
+    }
+
+    #[tokio::test]
+    async fn flooding_peer_overflows_the_queue() {
+        let (t0, mut s1) = raw_pair(TlsOptions {
+            max_queued: 1500,
+            ..quick()
+        })
+        .await;
+        // A frame received in time frees its budget; one that cannot fit fails the link.
+        s1.write_all(&header(28 + 1000, A, 0)).await.unwrap();
+        s1.write_all(&[0u8; 1000]).await.unwrap();
+        s1.flush().await.unwrap();
+        assert_eq!(t0.recv(1, A).await.unwrap(), vec![0u8; 1000]);
+        s1.write_all(&header(28 + 1500, A, 1)).await.unwrap();
+        s1.write_all(&[0u8; 1500]).await.unwrap();
+        s1.flush().await.unwrap();
+        let e = t0.recv(1, A).await.unwrap_err();
+        assert!(
+            matches!(e, NetError::QueueOverflow { peer: 1, max: 1500 }),
+            "{e:?}"
+        );
     }
 
     #[tokio::test]
