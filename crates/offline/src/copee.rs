@@ -180,7 +180,8 @@ impl<F: MascotField> Receiver<F> {
             let row = &msg[l * m * F::BYTES..(l + 1) * m * F::BYTES];
             let bit = self.delta_bits[l];
             for ((s, &tl), chunk) in acc.iter_mut().zip(&t).zip(row.chunks_exact(F::BYTES)) {
-                let u = F::read_le(chunk).map_err(|_| OfflineError::MalformedMessage {
+                // u is the peer's message, public to us: the vartime decoder is fine.
+                let u = F::decode_public_vartime(chunk).ok_or(OfflineError::MalformedMessage {
                     from: self.peer,
                     what,
                 })?;

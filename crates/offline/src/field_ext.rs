@@ -16,6 +16,13 @@ pub trait MascotField: Field {
 
     /// Bit `i` of the canonical integer representative, `i < BITS`, as a [`Choice`].
     fn bit(&self, i: usize) -> Choice;
+
+    /// Decodes a canonical encoding received from a peer, in time that may depend on the
+    /// encoding: only for bytes the receiving party sees in the clear anyway (protocol
+    /// messages), never for secrets. `None` for a wrong length or a non-canonical value.
+    fn decode_public_vartime(bytes: &[u8]) -> Option<Self> {
+        Self::read_le(bytes).ok()
+    }
 }
 
 impl MascotField for Fp {
@@ -28,9 +35,31 @@ impl MascotField for Fp {
         Fp::from_u128(x)
     }
 
+    fn decode_public_vartime(bytes: &[u8]) -> Option<Self> {
+        let arr: [u8; 16] = bytes.try_into().ok()?;
+        let x = u128::from_le_bytes(arr);
+        // Canonical means x < p = 2^127 − 1; the value is a public message, so a branch is fine.
+        (x < (1u128 << 127) - 1).then(|| Fp::from_u128(x))
+    }
+
     fn bit(&self, i: usize) -> Choice {
         // Public shift amount; the bit's value is data, not control flow.
         #[allow(clippy::cast_possible_truncation)] // one bit
         Choice::from(((self.to_u128() >> i) & 1) as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_decoder_agrees_with_read_le() {
+        let p = (1u128 << 127) - 1;
+        for x in [0u128, 1, 2, p - 1, p, p + 1, u128::MAX, 1u128 << 126] {
+            let b = x.to_le_bytes();
+            assert_eq!(Fp::decode_public_vartime(&b), Fp::read_le(&b).ok(), "{x}");
+        }
+        assert_eq!(Fp::decode_public_vartime(&[0u8; 15]), None);
     }
 }

@@ -114,8 +114,9 @@ pub fn gilboa_receive<F: MascotField>(
     {
         let mut acc = F::ZERO;
         for l in (0..k).rev() {
-            let d = F::read_le(&ds[l * F::BYTES..(l + 1) * F::BYTES])
-                .map_err(|_| OfflineError::MalformedMessage { from: peer, what })?;
+            // d is the peer's message, public to us: the vartime decoder is fine.
+            let d = F::decode_public_vartime(&ds[l * F::BYTES..(l + 1) * F::BYTES])
+                .ok_or(OfflineError::MalformedMessage { from: peer, what })?;
             let s = F::from_block(ots[l].to_u128());
             // t = q_bit + bit·d = q_0 + bit·b, selected in constant time.
             let t = s + F::conditional_select(&F::ZERO, &d, a[g].bit(l));
