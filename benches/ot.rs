@@ -33,8 +33,14 @@ async fn tls_pair() -> (TlsTransport, TlsTransport) {
     let l0 = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr0 = l0.local_addr().unwrap().to_string();
     let parties = vec![
-        PeerInfo { address: addr0, certificate: k0.identity.certificate.clone() },
-        PeerInfo { address: "127.0.0.1:1".into(), certificate: k1.identity.certificate.clone() },
+        PeerInfo {
+            address: addr0,
+            certificate: k0.identity.certificate.clone(),
+        },
+        PeerInfo {
+            address: "127.0.0.1:1".into(),
+            certificate: k1.identity.certificate.clone(),
+        },
     ];
     let setup = |me, identity| TlsSetup {
         me,
@@ -43,8 +49,14 @@ async fn tls_pair() -> (TlsTransport, TlsTransport) {
         identity,
         options: TlsOptions::default(),
     };
-    let a = tokio::spawn(TlsTransport::connect_with_listener(setup(0, k0.identity), Some(l0)));
-    let b = tokio::spawn(TlsTransport::connect_with_listener(setup(1, k1.identity), None));
+    let a = tokio::spawn(TlsTransport::connect_with_listener(
+        setup(0, k0.identity),
+        Some(l0),
+    ));
+    let b = tokio::spawn(TlsTransport::connect_with_listener(
+        setup(1, k1.identity),
+        None,
+    ));
     (a.await.unwrap().unwrap(), b.await.unwrap().unwrap())
 }
 
@@ -70,7 +82,12 @@ async fn base_ots<T: Transport + Clone + 'static>(t0: T, t1: T, iters: u64) -> D
 }
 
 /// Sets up KOS once, then times `iters` random-OT calls of `n` OTs each.
-async fn kos_random<T: Transport + Clone + 'static>(t0: T, t1: T, n: usize, iters: u64) -> Duration {
+async fn kos_random<T: Transport + Clone + 'static>(
+    t0: T,
+    t1: T,
+    n: usize,
+    iters: u64,
+) -> Duration {
     let c0 = t0.clone();
     let c1 = t1.clone();
     let s = tokio::spawn(async move {
@@ -93,7 +110,12 @@ async fn kos_random<T: Transport + Clone + 'static>(t0: T, t1: T, n: usize, iter
     let r = tokio::spawn(async move {
         let mut rng = ChaCha20Rng::seed_from_u64(6);
         for _ in 0..iters {
-            std::hint::black_box(receiver.receive_random(&t1, &choices, &mut rng).await.unwrap());
+            std::hint::black_box(
+                receiver
+                    .receive_random(&t1, &choices, &mut rng)
+                    .await
+                    .unwrap(),
+            );
         }
     });
     s.await.unwrap();
@@ -151,6 +173,23 @@ fn cpu_profile(rt: &Runtime, n: usize, calls: u64) {
     }
 }
 
+/// CPU time of one 128-OT base-OT batch (both parties), averaged over `batches`.
+fn base_cpu_profile(rt: &Runtime, batches: u64) {
+    let cpu0 = cpu_time();
+    let wall = rt.block_on(async {
+        let (a, z) = memory_pair();
+        base_ots(a, z, batches).await
+    });
+    let cpu1 = cpu_time();
+    if let (Some(c0), Some(c1)) = (cpu0, cpu1) {
+        eprintln!(
+            "base OT, 128 OTs, in-memory: wall {:.1} ms/batch, CPU {:.1} ms/batch (both parties)",
+            wall.as_secs_f64() * 1e3 / batches as f64,
+            (c1 - c0).as_secs_f64() * 1e3 / batches as f64
+        );
+    }
+}
+
 fn bench_ot(c: &mut Criterion) {
     let rt = runtime();
 
@@ -158,7 +197,12 @@ fn bench_ot(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(3));
     g.throughput(Throughput::Elements(128));
     g.bench_function("128 base OTs, memory", |b| {
-        b.iter_custom(|iters| rt.block_on(async { let (a, z) = memory_pair(); base_ots(a, z, iters).await }))
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let (a, z) = memory_pair();
+                base_ots(a, z, iters).await
+            })
+        })
     });
     let (ta, tb) = rt.block_on(tls_pair());
     g.bench_function("128 base OTs, TLS loopback", |b| {
@@ -171,7 +215,12 @@ fn bench_ot(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("4M random OTs, memory", |b| {
-        b.iter_custom(|iters| rt.block_on(async { let (a, z) = memory_pair(); kos_random(a, z, n, iters).await }))
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let (a, z) = memory_pair();
+                kos_random(a, z, n, iters).await
+            })
+        })
     });
     let (ta, tb) = rt.block_on(tls_pair());
     g.bench_function("4M random OTs, TLS loopback", |b| {
@@ -198,11 +247,15 @@ fn bench_ot(c: &mut Criterion) {
             let mut rng = ChaCha20Rng::seed_from_u64(9);
             sender.send_random(&a3, n, &mut rng).await.unwrap();
         });
-        receiver.receive_random(&z3, &choices, &mut rng).await.unwrap();
+        receiver
+            .receive_random(&z3, &choices, &mut rng)
+            .await
+            .unwrap();
         s.await.unwrap();
         report_bytes("KOS random OT (4M)", &a, &z, n as u64);
     });
     cpu_profile(&rt, n, 4);
+    base_cpu_profile(&rt, 50);
 }
 
 criterion_group!(benches, bench_ot);

@@ -66,10 +66,12 @@ impl Sender {
     ) -> Result<Self, OtError> {
         // Δ's bits as choices: bool::from(Choice) is a data conversion, not a branch.
         let bits: Vec<bool> = (0..KAPPA).map(|i| bool::from(delta.bit(i))).collect();
-        let keys = base::receive_with_cheat(t, peer, &bits, rng, cheat).await?;
+        let mut keys = base::receive_with_cheat(t, peer, &bits, rng, cheat).await?;
+        let core = SenderCore::new(delta, &keys);
+        keys.zeroize();
         Ok(Self {
             peer,
-            state: SenderState::Ready(SenderCore::new(delta, &keys)?),
+            state: SenderState::Ready(core?),
             hash: FixedKeyHash::new(),
         })
     }
@@ -216,10 +218,14 @@ impl Receiver {
         rng: &mut R,
         cheat: Option<OtCheat>,
     ) -> Result<Self, OtError> {
-        let keys = base::send_with_cheat(t, peer, KAPPA, rng, cheat).await?;
+        let mut keys = base::send_with_cheat(t, peer, KAPPA, rng, cheat).await?;
+        let core = ReceiverCore::new(&keys);
+        for pair in &mut keys {
+            pair.zeroize();
+        }
         Ok(Self {
             peer,
-            state: ReceiverState::Ready(ReceiverCore::new(&keys)?),
+            state: ReceiverState::Ready(core?),
             hash: FixedKeyHash::new(),
             cheat,
         })
