@@ -241,3 +241,50 @@ async fn comparisons_are_exact() {
     }
     eprintln!("comparisons: 0 errors over {N} inputs each (ltz, lt, eq, relu)");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dot_product_and_public_scaling() {
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let n = 1000;
+    let xs = grid(
+        &(0..n)
+            .map(|_| uniform(&mut rng, -10.0, 10.0))
+            .collect::<Vec<_>>(),
+    );
+    let ys = grid(
+        &(0..n)
+            .map(|_| uniform(&mut rng, -10.0, 10.0))
+            .collect::<Vec<_>>(),
+    );
+    let (xs2, ys2) = (xs.clone(), ys.clone());
+    let results = run_all(make_parties(2, 99, None), move |mut p: TestParty| {
+        let (xs, ys) = (xs2.clone(), ys2.clone());
+        async move {
+            let me = p.id();
+            let x = p.input_fixed(0, (me == 0).then_some(&xs[..]), n).await?;
+            let y = p.input_fixed(1, (me == 1).then_some(&ys[..]), n).await?;
+            let before = p.consumed().clone();
+            let d = p.fx_dot(&x, &y).await?;
+            let s = p.fx_scale(&x, -2.5).await?;
+            let fx = p.fixed_params();
+            assert_eq!(
+                p.consumed().clone(),
+                before + fx.cost_fx_dot(n) + fx.cost_fx_scale() * n
+            );
+            let out = p.reveal_fixed(&Shared::concat(&[&d, &s])).await?;
+            Ok::<_, OnlineError>((out, p))
+        }
+    })
+    .await;
+    let out = &results[0].as_ref().unwrap().0;
+    let dot: f64 = xs.iter().zip(&ys).map(|(a, b)| a * b).sum();
+    assert!((out[0] - dot).abs() <= ULP, "dot {} vs {dot}", out[0]);
+    for i in 0..n {
+        assert!(
+            (out[1 + i] + 2.5 * xs[i]).abs() <= ULP,
+            "scale {} vs {}",
+            out[1 + i],
+            -2.5 * xs[i]
+        );
+    }
+}

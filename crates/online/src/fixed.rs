@@ -54,15 +54,16 @@ const EXP_INT_BITS: u32 = 7;
 /// Sigmoid clamps `|x|` to this (σ(11) = 1 − 1.7·10^−5, within about one unit of 1).
 pub const SIGMOID_CLAMP: u128 = 11;
 
-/// Fixed-point parameters of the online phase.
+/// Fixed-point parameters of the online phase (validated by [`FixedParams::new`]; the fields
+/// are private so every instance satisfies `1 ≤ f < k` and `k + s ≤ 126`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FixedParams {
     /// `f`: fractional bits (default 16).
-    pub frac_bits: u32,
+    frac_bits: u32,
     /// `k`: bound on values given to truncation and comparison, `|x̃| < 2^(k−1)` (default 64).
-    pub int_bits: u32,
+    int_bits: u32,
     /// `s`: statistical masking parameter of truncation and comparison (default 40).
-    pub stat_bits: u32,
+    stat_bits: u32,
 }
 
 impl Default for FixedParams {
@@ -119,6 +120,24 @@ impl FixedParams {
             int_bits,
             stat_bits,
         })
+    }
+
+    /// `f`, fractional bits.
+    #[must_use]
+    pub fn frac_bits(&self) -> u32 {
+        self.frac_bits
+    }
+
+    /// `k`, the bit bound of values given to truncation and comparison.
+    #[must_use]
+    pub fn int_bits(&self) -> u32 {
+        self.int_bits
+    }
+
+    /// `s`, the statistical masking parameter.
+    #[must_use]
+    pub fn stat_bits(&self) -> u32 {
+        self.stat_bits
     }
 
     /// The matching encoder/decoder of `spdz_field`.
@@ -187,6 +206,18 @@ impl FixedParams {
     #[must_use]
     pub fn cost_fx_mul(&self) -> Budget {
         Budget::triples(1) + self.cost_trunc(self.int_bits)
+    }
+
+    /// A fixed-point dot product of length `n` ([`Party::fx_dot`]; not per element).
+    #[must_use]
+    pub fn cost_fx_dot(&self, n: usize) -> Budget {
+        Budget::triples(n) + self.cost_trunc(self.int_bits)
+    }
+
+    /// Per element: multiplication by a public real ([`Party::fx_scale`]).
+    #[must_use]
+    pub fn cost_fx_scale(&self) -> Budget {
+        self.cost_trunc(self.int_bits)
     }
 
     /// Per element: less-than-zero (also [`Party::lt`]).
@@ -461,6 +492,48 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let z = self.mul(x, y).await?;
         let (k, f) = (self.fixed.int_bits, self.fixed.frac_bits);
         self.trunc_inner(&z, k, f).await
+    }
+
+    /// Fixed-point dot product `Σ x_j·y_j` with a single truncation (error below one unit;
+    /// the exact sum must satisfy `|Σ x̃_j ỹ_j| < 2^(k−1)`). `n` triples, `k + s` bits.
+    ///
+    /// # Errors
+    /// As [`Party::fx_mul`].
+    pub async fn fx_dot(
+        &mut self,
+        x: &Shared<Fp>,
+        y: &Shared<Fp>,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        if x.len() != y.len() {
+            return Err(OnlineError::ApiMisuse {
+                what: "fx_dot: length mismatch",
+            });
+        }
+        guarded!(self, self.fx_dot_inner(x, y))
+    }
+
+    async fn fx_dot_inner(
+        &mut self,
+        x: &Shared<Fp>,
+        y: &Shared<Fp>,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        let z = self.mul(x, y).await?.sum();
+        let (k, f) = (self.fixed.int_bits, self.fixed.frac_bits);
+        self.trunc_inner(&z, k, f).await
+    }
+
+    /// `c·x` for a public real `c` (one truncation; error below one unit plus `c`'s own
+    /// rounding to f bits). `k + s` bits per element, no triples.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] if `c` is not encodable; otherwise as [`Party::trunc_pr`].
+    pub async fn fx_scale(&mut self, x: &Shared<Fp>, c: f64) -> Result<Shared<Fp>, OnlineError> {
+        let enc = self.fixed.encoding()?;
+        let c = enc.encode(c).map_err(|_| OnlineError::ApiMisuse {
+            what: "fx_scale: constant not encodable",
+        })?;
+        let (k, f) = (self.fixed.int_bits, self.fixed.frac_bits);
+        self.trunc_pr(&x.scale(c), k, f).await
     }
 
     // ---- bitwise building blocks --------------------------------------------------------------
