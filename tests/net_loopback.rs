@@ -283,3 +283,53 @@ async fn tls_mesh_from_configuration_files() {
         assert_eq!(t.await.unwrap(), vec![vec![0], vec![1], vec![2]]);
     }
 }
+
+/// A well-formed data header (channel 0, step `STEP`) announcing `payload_len` bytes.
+fn header(session: u64, seq: u64, payload_len: u32) -> Vec<u8> {
+    let mut h = Vec::with_capacity(32);
+    h.extend_from_slice(&(28 + payload_len).to_le_bytes());
+    h.extend_from_slice(&[1, 0, 0, 0]); // version 1, kind Data, channel 0
+    h.extend_from_slice(&session.to_le_bytes());
+    h.extend_from_slice(&STEP.tag().to_le_bytes());
+    h.extend_from_slice(&seq.to_le_bytes());
+    h.extend_from_slice(&[0; 4]);
+    h
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_garbage_oversized_and_truncated_frames_are_errors_not_hangs() {
+    // Random bytes after the handshake.
+    let mut parties = connect_all(deployment(3).await).await;
+    let p2 = parties.pop().unwrap();
+    let p1 = parties.pop().unwrap();
+    let p0 = parties.pop().unwrap();
+    let mut junk: Vec<u8> = (0..64u32)
+        .map(|i| (i.wrapping_mul(97) ^ 0x3c).to_le_bytes()[0])
+        .collect();
+    junk[4] = 0xee; // not version 1
+    p1.dangerous_send_raw(0, &junk).await.unwrap();
+    assert!(matches!(
+        p0.recv(1, STEP).await,
+        Err(NetError::MalformedFrame { peer: 1, .. })
+    ));
+    // An oversized length prefix.
+    let mut huge = header(p2.session(), 0, 0);
+    huge[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    p2.dangerous_send_raw(0, &huge).await.unwrap();
+    assert!(matches!(
+        p0.recv(2, STEP).await,
+        Err(NetError::FrameTooLarge { peer: 2, .. })
+    ));
+    // Disconnect in the middle of a frame: header announces 1000 bytes, 10 arrive.
+    let mut partial = header(p2.session(), 0, 1000);
+    partial.extend_from_slice(&[0; 10]);
+    p2.dangerous_send_raw(1, &partial).await.unwrap();
+    drop(p2);
+    let start = Instant::now();
+    assert!(matches!(
+        p1.recv(2, STEP).await,
+        Err(NetError::PeerDisconnected { peer: 2 })
+    ));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    drop(p0);
+}

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 #[cfg(test)]
 use crate::Counters;
-use crate::frame::{DEFAULT_MAX_FRAME, DEFAULT_MAX_QUEUED, Frame, FrameHeader, FrameKind};
+use crate::frame::{
+    DEFAULT_MAX_FRAME, DEFAULT_MAX_QUEUED, Frame, FrameError, FrameHeader, FrameKind, decode_frame,
+};
 use crate::link::Inbox;
 use crate::ops::{self, Core, RawSend};
 use crate::stats::Recorder;
@@ -139,6 +141,54 @@ impl MemoryTransport {
     /// The session id of this mesh.
     pub fn session(&self) -> u64 {
         self.party.mesh.session
+    }
+
+    /// **Misbehaviour, for the adversarial suite only**: puts `bytes` on the link to `to` as if
+    /// written raw to a socket, outside the frame discipline (no sequence numbering, any
+    /// header). The receiver treats them exactly as the TLS transport's reader would: complete
+    /// frames are queued (and fail its checks), bytes that are not a frame fail the link with
+    /// [`NetError::MalformedFrame`] or [`NetError::FrameTooLarge`], an incomplete tail is
+    /// ignored (the reader would still be waiting for it).
+    ///
+    /// # Errors
+    /// [`NetError::InvalidPeer`] for a bad `to`.
+    pub fn dangerous_send_raw(&self, to: PartyId, bytes: &[u8]) -> Result<(), NetError> {
+        self.core.check_peer(to)?;
+        let Some(Some(inbox)) = self
+            .party
+            .mesh
+            .inbox
+            .get(to)
+            .and_then(|r| r.get(self.core.id))
+        else {
+            return Err(NetError::PeerDisconnected { peer: to });
+        };
+        let me = self.core.id;
+        let mut rest = bytes;
+        loop {
+            match decode_frame(rest, self.core.max_frame) {
+                Ok(Some((frame, used))) => {
+                    if frame.header.kind != FrameKind::Data {
+                        inbox.fail(NetError::MalformedFrame {
+                            peer: me,
+                            reason: "handshake frame after the handshake",
+                        });
+                        return Ok(());
+                    }
+                    inbox.deliver(frame);
+                    rest = rest.get(used..).unwrap_or_default();
+                }
+                Ok(None) => return Ok(()),
+                Err(FrameError::TooLarge { len, max }) => {
+                    inbox.fail(NetError::FrameTooLarge { peer: me, len, max });
+                    return Ok(());
+                }
+                Err(FrameError::Malformed(reason)) => {
+                    inbox.fail(NetError::MalformedFrame { peer: me, reason });
+                    return Ok(());
+                }
+            }
+        }
     }
 
     /// Puts a frame with explicit header fields into `to`'s queue from this party, bypassing
@@ -492,6 +542,45 @@ mod tests {
         // A timeout does not poison: a late frame is still received.
         m[0].send(1, A, vec![3]).await.unwrap();
         assert_eq!(m[1].recv(0, A).await.unwrap(), vec![3]);
+    }
+
+    #[tokio::test]
+    async fn raw_misbehaviour_is_seen_as_on_a_socket() {
+        let m = MemoryTransport::mesh(2);
+        m[0].dangerous_send_raw(1, &[0xff; 64]).unwrap();
+        assert!(matches!(
+            m[1].recv(0, A).await,
+            Err(NetError::MalformedFrame {
+                peer: 0,
+                reason: "unknown frame version"
+            })
+        ));
+        let m = MemoryTransport::mesh(2);
+        let good = data(0, m[0].session(), A, 0, vec![5]).encode().unwrap();
+        let replay = [good.clone(), good].concat();
+        m[0].dangerous_send_raw(1, &replay).unwrap();
+        assert_eq!(m[1].recv(0, A).await.unwrap(), vec![5]);
+        assert!(matches!(
+            m[1].recv(0, A).await,
+            Err(NetError::OutOfSequence {
+                peer: 0,
+                expected: 1,
+                got: 0,
+                ..
+            })
+        ));
+        let m = MemoryTransport::mesh(2);
+        let mut huge = data(0, m[0].session(), A, 0, vec![]).encode().unwrap();
+        huge[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        m[0].dangerous_send_raw(1, &huge).unwrap();
+        assert!(matches!(
+            m[1].recv(0, A).await,
+            Err(NetError::FrameTooLarge { peer: 0, .. })
+        ));
+        assert!(matches!(
+            m[0].dangerous_send_raw(0, &[]),
+            Err(NetError::InvalidPeer { .. })
+        ));
     }
 
     #[tokio::test]

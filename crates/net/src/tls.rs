@@ -1035,6 +1035,32 @@ impl TlsTransport {
         self.links.session
     }
 
+    /// **Misbehaviour, for the adversarial suite only**: writes `bytes` to the TLS stream to
+    /// `to` as they are, outside the frame discipline (the peer sees garbage, a forged header,
+    /// a replay...). Frames this party sends afterwards keep their own sequence numbers.
+    ///
+    /// # Errors
+    /// [`NetError::InvalidPeer`] for a bad `to`; the link's write errors.
+    pub async fn dangerous_send_raw(&self, to: PartyId, bytes: &[u8]) -> Result<(), NetError> {
+        self.core.check_peer(to)?;
+        let w = self
+            .links
+            .writers
+            .get(to)
+            .and_then(Option::as_ref)
+            .ok_or(NetError::PeerDisconnected { peer: to })?;
+        let mut w = w.lock().await;
+        if let Some(e) = &w.broken {
+            return Err(e.clone());
+        }
+        let res = async {
+            w.half.write_all(bytes).await?;
+            w.half.flush().await
+        }
+        .await;
+        res.map_err(|e| map_io(Some(to), e))
+    }
+
     /// Closes every link gracefully: sends TLS `close_notify` and a TCP FIN to every peer, then
     /// waits until every peer has closed its side as well (each reader sees the end of its
     /// stream), at most the connect timeout. Unlike a plain drop, this never cuts off frames
