@@ -111,3 +111,26 @@ async fn honest_run_outputs() {
         }
     }
 }
+
+/// A private output is checked like a public one: a wrong share in its opening makes the
+/// owner (and everyone) abort, and the owner receives nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_output_under_a_wrong_share() {
+    for n in [2usize, 3] {
+        let cheater = n - 1;
+        let parties = make_parties(n, 31, Some((cheater, Cheat::WrongShareOnOpen)));
+        let results = run_all(parties, |mut p| async move {
+            let x = p.public(&[Fp::from_u64(6)])?;
+            p.reveal_to(0, &x).await
+        })
+        .await;
+        for (id, r) in results.into_iter().enumerate() {
+            if id != cheater {
+                assert!(
+                    matches!(r, Err(OnlineError::MacCheckFailed { .. })),
+                    "n = {n}, party {id}: {r:?}"
+                );
+            }
+        }
+    }
+}

@@ -343,3 +343,24 @@ async fn api_misuse_does_not_poison() {
     // Shares never print their contents.
     assert_eq!(format!("{a:?}"), "Shared { len: 2, .. }");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_output_reaches_only_its_owner() {
+    let results = run_all(make_parties(3, 21, None), |mut p| async move {
+        let x = p.public(&[Fp::from_u64(6), Fp::from_u64(7)])?;
+        let y = p.mul(&x, &x).await?;
+        let before = p.consumed().clone();
+        let out = p.reveal_to(1, &y).await?;
+        assert_eq!(p.consumed().clone(), before + Budget::input_masks(1, 2));
+        Ok::<_, OnlineError>(out.map(|o| o.into_vec()))
+    })
+    .await;
+    for (id, r) in results.into_iter().enumerate() {
+        let r = r.unwrap();
+        if id == 1 {
+            assert_eq!(r, Some(vec![Fp::from_u64(36), Fp::from_u64(49)]));
+        } else {
+            assert_eq!(r, None);
+        }
+    }
+}

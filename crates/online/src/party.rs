@@ -420,6 +420,47 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         Ok(Opened::checked(v))
     }
 
+    /// Reveal `x` to party `owner` only (private output): open `x − r` for input masks `[[r]]`
+    /// of the owner, run the checks, and let the owner add its clear `r`. Returns
+    /// `Some(values)` at the owner and `None` elsewhere, only after the checks passed.
+    /// Consumes `x.len()` input masks of `owner`.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] for a bad owner; otherwise as [`Party::reveal`].
+    pub async fn reveal_to(
+        &mut self,
+        owner: PartyId,
+        x: &Shared<F>,
+    ) -> Result<Option<Opened<F>>, OnlineError> {
+        self.ensure_live()?;
+        if owner >= self.parties {
+            return Err(OnlineError::ApiMisuse {
+                what: "reveal_to: owner is not a party",
+            });
+        }
+        let r = self.reveal_to_inner(owner, x).await;
+        self.finish(r)
+    }
+
+    async fn reveal_to_inner(
+        &mut self,
+        owner: PartyId,
+        x: &Shared<F>,
+    ) -> Result<Option<Opened<F>>, OnlineError> {
+        let n = x.len();
+        let (mask, clear) = self.draw_input_masks(owner, n)?;
+        let d = x - &mask;
+        let opened = self
+            .open_raw(d.values(), d.macs().to_vec(), "private output shares")
+            .await?;
+        self.check_inner().await?;
+        Ok(clear.map(|mut r| {
+            let v = opened.iter().zip(&r).map(|(&d, &r)| d + r).collect();
+            wipe(&mut r);
+            Opened::checked(v)
+        }))
+    }
+
     // ---- input ----------------------------------------------------------------------------
 
     /// Party `owner` inputs `n` private values: `values` is `Some` (of length `n`) at the owner
