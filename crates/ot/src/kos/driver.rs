@@ -151,6 +151,18 @@ impl Sender {
         } else {
             correlated.reserve_exact(n);
         }
+        let delta = core.delta();
+        let hash = &self.hash;
+        // Outputs of batch k are produced while the receiver works on its part of batch k+1
+        // (the pipeline is in the module docs); every batch is checked before we return.
+        let mut emit = |q: Vec<Block>, first: u128| {
+            if random {
+                hash.tccr_pairs_into(&q, delta, first, &mut rot);
+            } else {
+                correlated.extend_from_slice(&q);
+            }
+        };
+        let mut deferred = None;
         let mut done = 0;
         while done < n {
             let m = (n - done).min(BATCH);
@@ -158,14 +170,15 @@ impl Sender {
             let (pending, seed) = core.extend(m, &msg, peer, rng)?;
             drop(msg);
             t.send(peer, steps::KOS_SEED, seed).await?;
-            let check = t.recv(peer, steps::KOS_CHECK).await?;
-            let (q, first) = pending.finish(&check)?;
-            if random {
-                self.hash.tccr_pairs_into(&q, core.delta(), first, &mut rot);
-            } else {
-                correlated.extend_from_slice(&q);
+            if let Some((q, first)) = deferred.take() {
+                emit(q, first);
             }
+            let check = t.recv(peer, steps::KOS_CHECK).await?;
+            deferred = Some(pending.finish(&check)?);
             done += m;
+        }
+        if let Some((q, first)) = deferred.take() {
+            emit(q, first);
         }
         tracing::debug!(peer, n, random, "KOS sender extended");
         Ok((correlated, rot))
@@ -289,17 +302,29 @@ impl Receiver {
         };
         let peer = self.peer;
         let mut out = Vec::with_capacity(choices.len());
-        for chunk in choices.chunks(BATCH) {
-            let (pending, msg) = core.extend(chunk, rng, self.cheat)?;
-            t.send(peer, steps::KOS_EXTEND, msg).await?;
-            let seed = t.recv(peer, steps::KOS_SEED).await?;
-            let (check, mut rows, first) = pending.finish(&seed, peer)?;
-            t.send(peer, steps::KOS_CHECK, check).await?;
+        let hash = &self.hash;
+        let mut emit = |mut rows: Vec<Block>, first: u128| {
             if random {
-                self.hash.tccr_many(&mut rows, first);
+                hash.tccr_many(&mut rows, first);
             }
             out.extend_from_slice(&rows);
             rows.as_mut_slice().zeroize();
+        };
+        // Batch k's outputs are hashed while the sender works on batch k+1's matrix.
+        let mut deferred = None;
+        for chunk in choices.chunks(BATCH) {
+            let (pending, msg) = core.extend(chunk, rng, self.cheat)?;
+            t.send(peer, steps::KOS_EXTEND, msg).await?;
+            if let Some((rows, first)) = deferred.take() {
+                emit(rows, first);
+            }
+            let seed = t.recv(peer, steps::KOS_SEED).await?;
+            let (check, rows, first) = pending.finish(&seed, peer)?;
+            t.send(peer, steps::KOS_CHECK, check).await?;
+            deferred = Some((rows, first));
+        }
+        if let Some((rows, first)) = deferred.take() {
+            emit(rows, first);
         }
         tracing::debug!(peer, n = choices.len(), random, "KOS receiver extended");
         Ok(out)

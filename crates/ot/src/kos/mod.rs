@@ -32,6 +32,9 @@
 //! Cost per OT (large m): 16 bytes R→S, 2 AES (R) / 1 AES (S) for G, one 128-bit transpose
 //! row per side, one GF(2^128) multiply per side, and for random OT 2 (R) / 4 (S) AES for H.
 //! Per extension: 3 messages (1.5 round trips), 32 + 16 + 64 bytes of coin toss and check.
+//! The drivers split requests into batches of [`BATCH`] OTs and overlap them: each party
+//! hashes (random OT) or copies (correlated OT) the outputs of batch k while the other party
+//! computes its part of batch k+1; every batch's check has passed before a call returns.
 //! Departure from the paper's F_Rand: the challenge seed is a two-party coin toss (R commits,
 //! S answers in clear, R opens), run after R's matrix u is fixed.
 
