@@ -364,3 +364,24 @@ async fn private_output_reaches_only_its_owner() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_multiplications_reports_one_round_and_32_bytes() {
+    let parties: Vec<_> = make_parties(2, 8, None);
+    let results = run_all(parties, |mut p| async move {
+        spdz::online::run_multiplications(&mut p, 1000).await
+    })
+    .await;
+    for r in results {
+        let r = r.unwrap();
+        assert!(r.verified);
+        assert_eq!(r.count, 1000);
+        // 1 multiplication round, 1 output round, 4 rounds of Π_MACCheck (coins, σ).
+        assert_eq!(r.rounds, 6, "{r:?}");
+        let per_mult = r.bytes_sent as f64 / 1000.0;
+        assert!(
+            (32.0..33.0).contains(&per_mult),
+            "{per_mult} bytes per multiplication"
+        );
+    }
+}

@@ -25,7 +25,9 @@ pub struct MulReport {
     pub bytes_sent: u64,
     /// Frame bytes this party received during the online part.
     pub bytes_received: u64,
-    /// Communication rounds of the online part (transport counters; includes Π_MACCheck).
+    /// Communication rounds of the online part (transport counters summed over logical
+    /// channels, `Stats::rounds_total`; the online phase uses one channel, so this is its
+    /// round count, including Π_MACCheck's).
     pub rounds: u64,
     /// Whether the revealed sum of the products equals the plaintext sum (it always does
     /// after a passed MAC check; `false` would be a bug, not an attack).
@@ -76,7 +78,7 @@ pub async fn run_multiplications<T: Transport, P: Preprocessing<F>, F: Field>(
             .total
             .bytes_received
             .saturating_sub(before.total.bytes_received),
-        rounds: after.rounds.saturating_sub(before.rounds),
+        rounds: after.rounds_total.saturating_sub(before.rounds_total),
         verified: total.values().first() == Some(&expected),
     })
 }
