@@ -97,6 +97,9 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         let transport = TlsTransport::connect(setup)
             .await
             .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
+        // A handle on the same links, kept to close them gracefully once the job is done: a
+        // plain drop could cut off a peer's last frames with a TCP reset.
+        let links = transport.clone();
         let start = Instant::now();
         match &args.job {
             Job::Triples(_) => {
@@ -125,6 +128,10 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
                 let report = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
                 mul::print_summary(&view, &[report]);
             }
+        }
+        if let Err(e) = links.close().await {
+            // The result is already printed; a peer that is slow to close does not change it.
+            tracing::debug!(error = %e, "closing the links");
         }
         Ok(())
     })
