@@ -193,3 +193,32 @@ async fn base_ot_cheats_during_setup_are_malformed() {
         let _ = r.await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_million_correlated_ots_satisfy_the_relation() {
+    let n = 1_000_000;
+    let (t0, t1) = pair();
+    let c = choices(99, n);
+    let c2 = c.clone();
+    let s = tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let mut s = kos::Sender::setup(&t0, 1, &mut rng).await.unwrap();
+        let q = s.send_correlated(&t0, n, &mut rng).await.unwrap();
+        (s.delta().unwrap(), q)
+    });
+    let r = tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let mut r = kos::Receiver::setup(&t1, 0, &mut rng).await.unwrap();
+        r.receive_correlated(&t1, &c2, &mut rng).await.unwrap()
+    });
+    let (delta, q) = s.await.unwrap();
+    let t = r.await.unwrap();
+    assert_eq!((q.len(), t.len()), (n, n));
+    let wrong = q
+        .iter()
+        .zip(&t)
+        .zip(&c)
+        .filter(|((q, t), b)| **t != if **b { **q ^ delta } else { **q })
+        .count();
+    assert_eq!(wrong, 0);
+}
