@@ -460,7 +460,11 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         // Step 2: open c = x + 2^(k−1) + r.
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values(), masked.macs().to_vec(), "TruncPR c")
+            .open_raw(
+                masked.values().to_vec(),
+                masked.macs().to_vec(),
+                "TruncPR c",
+            )
             .await?;
         // Step 3: (x − c' + r') · 2^−m, with c' = c mod 2^m public.
         let neg_c: Vec<Fp> = c.iter().map(|&c| -Fp::from_u128(low_bits(c, m))).collect();
@@ -648,7 +652,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(kk, s).scale(pow2(kk)) + &blk.int(0, kk);
         let masked = a + &r;
         let c = self
-            .open_raw(masked.values(), masked.macs().to_vec(), "BitDec c")
+            .open_raw(masked.values().to_vec(), masked.macs().to_vec(), "BitDec c")
             .await?;
         let c: Vec<u128> = c.iter().map(|&c| low_bits(c, kk)).collect();
         let zero_n = Shared::zeros(n);
@@ -706,7 +710,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(m, width - m).scale(pow2(m)) + &r_low;
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values(), masked.macs().to_vec(), "LTZ c")
+            .open_raw(masked.values().to_vec(), masked.macs().to_vec(), "LTZ c")
             .await?;
         let cm: Vec<u128> = c.iter().map(|&c| low_bits(c, m)).collect();
         let u = self.bitlt_inner(&cm, &blk, m).await?;
@@ -756,7 +760,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(k, s).scale(pow2(k)) + &blk.int(0, k);
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values(), masked.macs().to_vec(), "EQZ c")
+            .open_raw(masked.values().to_vec(), masked.macs().to_vec(), "EQZ c")
             .await?;
         let mask = (1u128 << k) - 1;
         let t: Vec<u128> = c

@@ -24,22 +24,21 @@ use crate::share::wipe;
 /// element ≥ p.
 pub(crate) fn sum_shares<F: Field>(
     received: &[Vec<u8>],
-    own: &[F],
+    own: Vec<F>,
     me: PartyId,
     what: &'static str,
 ) -> Result<Vec<F>, OnlineError> {
-    let mut sum = own.to_vec();
+    let mut sum = own;
     for (from, bytes) in received.iter().enumerate() {
         if from == me {
             continue;
         }
-        if bytes.len() != own.len() * F::BYTES {
+        if bytes.len() != sum.len() * F::BYTES {
             return Err(OnlineError::MalformedMessage { from, what });
         }
-        let theirs =
-            F::decode_slice(bytes).map_err(|_| OnlineError::MalformedMessage { from, what })?;
-        for (s, t) in sum.iter_mut().zip(theirs) {
-            *s += t;
+        // Decode and add in one pass (no intermediate vector); every element is checked < p.
+        for (s, chunk) in sum.iter_mut().zip(bytes.chunks_exact(F::BYTES)) {
+            *s += F::read_le(chunk).map_err(|_| OnlineError::MalformedMessage { from, what })?;
         }
     }
     Ok(sum)

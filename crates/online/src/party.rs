@@ -312,7 +312,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
     /// `macs` go on the pending list. Nothing opened here is released before a check.
     pub(crate) async fn open_raw(
         &mut self,
-        values: &[F],
+        values: Vec<F>,
         macs: Vec<F>,
         what: &'static str,
     ) -> Result<Vec<F>, OnlineError> {
@@ -323,7 +323,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             v[0] += F::ONE;
             F::encode_slice(&v)
         } else {
-            F::encode_slice(values)
+            F::encode_slice(&values)
         };
         let received = self.transport.exchange_all(step, payload).await?;
         if received.len() != self.parties {
@@ -333,6 +333,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             });
         }
         let opened = sum_shares(&received, values, self.id, what)?;
+        drop(received);
         let over = {
             let live = self.live_mut()?;
             live.pending.push(&opened, macs);
@@ -414,7 +415,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
 
     async fn reveal_inner(&mut self, x: &Shared<F>) -> Result<Opened<F>, OnlineError> {
         let v = self
-            .open_raw(x.values(), x.macs().to_vec(), "output shares")
+            .open_raw(x.values().to_vec(), x.macs().to_vec(), "output shares")
             .await?;
         self.check_inner().await?;
         Ok(Opened::checked(v))
@@ -451,7 +452,11 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         let (mask, clear) = self.draw_input_masks(owner, n)?;
         let d = x - &mask;
         let opened = self
-            .open_raw(d.values(), d.macs().to_vec(), "private output shares")
+            .open_raw(
+                d.values().to_vec(),
+                d.macs().to_vec(),
+                "private output shares",
+            )
             .await?;
         self.check_inner().await?;
         Ok(clear.map(|mut r| {
@@ -580,6 +585,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         // Beaver, step 1.
         let t = self.draw_triples(n)?;
         // Step 2: [[ε]] = [[x]] − [[a]], [[δ]] = [[y]] − [[b]], as one vector ε ‖ δ.
+        // (Our shares of ε, δ are sent to every peer: not secret, not wiped.)
         let mut send = Vec::with_capacity(2 * n);
         mask(x.values(), &t.a, &mut send);
         mask(y.values(), &t.b, &mut send);
@@ -587,8 +593,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         mask(x.macs(), &t.ma, &mut macs);
         mask(y.macs(), &t.mb, &mut macs);
         // Step 3: open ε ‖ δ in one round.
-        let opened = self.open_raw(&send, macs, "Beaver ε‖δ").await?;
-        wipe(&mut send);
+        let opened = self.open_raw(send, macs, "Beaver ε‖δ").await?;
         // Step 4: [[z]] = [[c]] + ε[[b]] + δ[[a]] + εδ.
         let alpha = self.mac_key()?;
         let first = self.id == 0;
@@ -630,7 +635,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         let (a, s) = self.draw_squares(n)?;
         let d = x - &a;
         let eps = self
-            .open_raw(d.values(), d.macs().to_vec(), "square ε")
+            .open_raw(d.values().to_vec(), d.macs().to_vec(), "square ε")
             .await?;
         let alpha = self.mac_key()?;
         let first = self.id == 0;
