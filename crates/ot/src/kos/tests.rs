@@ -271,3 +271,41 @@ fn core_needs_exactly_128_base_keys() {
         Err(OtError::ApiMisuse { .. })
     ));
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Arbitrary bytes as the extension, seed or check message: an error or (for a
+        /// well-formed length) a failed check, never a panic and never acceptance.
+        #[test]
+        fn peer_bytes_never_panic_or_pass(
+            m in 0usize..300,
+            extra in -3i64..3,
+            fill in any::<u8>(),
+            check in proptest::collection::vec(any::<u8>(), 0..80),
+        ) {
+            let mut rng = ChaCha20Rng::seed_from_u64(u64::from(fill));
+            let (mut s, mut r) = setup(&mut rng);
+            let len = i64::try_from(extend_msg_bytes(m)).unwrap() + extra;
+            let msg = vec![fill; usize::try_from(len.max(0)).unwrap()];
+            match s.extend(m, &msg, 1, &mut rng) {
+                Err(e) => prop_assert!(matches!(e, OtError::MalformedMessage { from: 1, .. }), "{e:?}"),
+                Ok((pending, _seed)) => {
+                    prop_assert_eq!(extra, 0);
+                    let out = pending.finish(&check);
+                    prop_assert!(
+                        matches!(out, Err(OtError::MalformedMessage { .. } | OtError::CommitmentMismatch { .. })),
+                        "{out:?}"
+                    );
+                }
+            }
+            let (rp, _) = r.extend(&vec![false; m], &mut rng, None).unwrap();
+            let out = rp.finish(&check, 1);
+            prop_assert_eq!(out.is_ok(), check.len() == 16);
+        }
+    }
+}
