@@ -19,6 +19,17 @@ fn run(n: usize, cheater: usize, cheat: Cheat) -> Vec<Outcome> {
     run_with_store(n, cheater, cheat, None)
 }
 
+fn small_params() -> Params {
+    Params {
+        triples: 6,
+        squares: 2,
+        bits: 3,
+        input_masks: 2,
+        batch_size: 16,
+        threads: 1,
+    }
+}
+
 /// As [`run`]; a party that finishes writes its material to `store` (as the CLI's `--out`
 /// does), so the test can check that nothing of a tainted run reaches any store.
 fn run_with_store(
@@ -27,14 +38,16 @@ fn run_with_store(
     cheat: Cheat,
     store: Option<std::path::PathBuf>,
 ) -> Vec<Outcome> {
-    let params = Params {
-        triples: 6,
-        squares: 2,
-        bits: 3,
-        input_masks: 2,
-        batch_size: 16,
-        threads: 1,
-    };
+    run_params(n, cheater, cheat, store, small_params())
+}
+
+fn run_params(
+    n: usize,
+    cheater: usize,
+    cheat: Cheat,
+    store: Option<std::path::PathBuf>,
+    params: Params,
+) -> Vec<Outcome> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,6 +136,33 @@ fn nothing_of_a_tainted_run_reaches_any_store() {
     );
     for i in 0..3 {
         assert!(spdz::offline::store::file_path(dir.path(), i).exists());
+    }
+}
+
+#[test]
+fn cheats_are_caught_with_several_workers_and_batches() {
+    // Two workers, three batches each: an abort in one worker must stop the others without
+    // hanging, and the honest party must still report the cheat it saw.
+    let params = Params {
+        triples: 40,
+        batch_size: 8,
+        threads: 2,
+        ..small_params()
+    };
+    for cheat in [
+        Cheat::WrongTripleShare,
+        Cheat::CopeeInconsistentInput,
+        Cheat::Ot(spdz::ot::OtCheat::InconsistentChoiceBits),
+    ] {
+        for cheater in 0..2 {
+            let out = run_params(2, cheater, cheat, None, params.clone());
+            let honest = &out[1 - cheater];
+            assert!(
+                matches!(honest, Err(e) if cheat.expected_abort().matches(e, cheater)),
+                "cheat={cheat} cheater={cheater}: {:?}",
+                honest.as_ref().err()
+            );
+        }
     }
 }
 

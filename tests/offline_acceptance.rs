@@ -140,6 +140,22 @@ fn two_parties_small_batches_edge_sizes() {
 }
 
 #[test]
+fn only_masks_or_nothing() {
+    for masks in [0, 3] {
+        let p = Params {
+            triples: 0,
+            squares: 0,
+            bits: 0,
+            input_masks: masks,
+            batch_size: 8,
+            threads: 1,
+        };
+        let ps = run(2, &p);
+        check_all(2, &p, ps);
+    }
+}
+
+#[test]
 fn two_parties_100k_triples() {
     let p = Params {
         threads: 2,
