@@ -51,7 +51,7 @@ use crate::hash::FixedKeyHash;
 use crate::prg::Prg;
 use crate::transpose::transpose_columns;
 use sha2::{Digest, Sha256};
-use spdz_field::{Gf128, Gf128Wide};
+use spdz_field::Gf128;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
@@ -91,7 +91,7 @@ fn commit(index: u128, seed: &[u8; 16], nonce: &[u8; 16]) -> [u8; 32] {
 
 /// Folds the KOS check over all rows with χ = G(seed_R ⊕ seed_S), streamed in chunks:
 /// returns (Σ rows_j·χ_j, Σ r'_j·χ_j) where r' is given as packed bits (or zero if `None`).
-/// Unreduced carry-less products are accumulated and reduced once.
+/// Per chunk of 128 rows, unreduced carry-less products are accumulated and reduced once.
 fn fold_check(
     seed_r: &[u8; 16],
     seed_s: &[u8; 16],
@@ -105,24 +105,35 @@ fn fold_check(
     }
     let mut prg = Prg::new(Block::from_bytes(s));
     let mut chi = [Block::ZERO; CHUNK];
-    let mut acc = Gf128Wide::ZERO;
+    let mut chi_gf = [Gf128::new(0); CHUNK];
+    let mut rows_gf = [Gf128::new(0); CHUNK];
+    let mut acc = Gf128::new(0);
     let mut x = Gf128::new(0);
     for (c, chunk) in rows.chunks(CHUNK).enumerate() {
-        let chi = &mut chi[..chunk.len()];
-        prg.fill(chi);
-        for (row, ch) in chunk.iter().zip(chi.iter()) {
-            acc ^= Gf128::new(row.to_u128()).mul_wide(Gf128::new(ch.to_u128()));
+        let n = chunk.len();
+        prg.fill(&mut chi[..n]);
+        for ((g, r), (h, ch)) in rows_gf
+            .iter_mut()
+            .zip(chunk)
+            .zip(chi_gf.iter_mut().zip(&chi[..n]))
+        {
+            *g = Gf128::new(r.to_u128());
+            *h = Gf128::new(ch.to_u128());
         }
+        // Σ over the chunk with unreduced carry-less products and one reduction (PCLMULQDQ
+        // path inside the field crate); reduction is linear, so summing reduced chunks is exact.
+        acc += Gf128::inner_product(&rows_gf[..n], &chi_gf[..n]);
         if let Some(bits) = bits {
             // Rows c·128 .. c·128+127 are the bits of word c (chunks align with words).
             let word = bits.get(c).copied().unwrap_or(0);
-            for (k, ch) in chi.iter().enumerate() {
+            for (k, ch) in chi_gf[..n].iter().enumerate() {
                 let bit = Choice::from(((word >> k) & 1).to_le_bytes()[0]);
-                x += Gf128::conditional_select(&Gf128::new(0), &Gf128::new(ch.to_u128()), bit);
+                x += Gf128::conditional_select(&Gf128::new(0), ch, bit);
             }
         }
     }
-    (acc.reduce(), x)
+    rows_gf.zeroize();
+    (acc, x)
 }
 
 /// KOS sender (holds Δ and one PRG per column, keyed by k_i^{Δ_i}).
