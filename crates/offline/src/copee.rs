@@ -310,4 +310,19 @@ mod tests {
             Err(OfflineError::MalformedMessage { from: 1, .. })
         ));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Arbitrary peer bytes are an error or a result, never a panic.
+        #[test]
+        fn arbitrary_messages_never_panic(
+            m in 0usize..4,
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..9000),
+        ) {
+            let mut rng = ChaCha20Rng::seed_from_u64(4);
+            let (_, mut r, _) = pair(&mut rng);
+            let _ = r.extend(m, &bytes);
+        }
+    }
 }

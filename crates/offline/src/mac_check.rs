@@ -591,4 +591,24 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Arbitrary commitments and openings are an error or a result, never a panic.
+        #[test]
+        fn arbitrary_rounds_never_panic(
+            c in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            o in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+        ) {
+            let (keys, opened, macs) = setup(2, 2);
+            let mut rng = ChaCha20Rng::seed_from_u64(6);
+            let mut coins = PublicPrg::from_seed([1; 32]);
+            let s = MacCheck::new(0, 2, CheckKind::Mac, &keys[0], &opened[0], &macs[0], Some(&mut coins), None).unwrap();
+            let (s, own) = s.commit(None, &mut rng);
+            if let Ok((s, own_open)) = s.open(vec![own, c]) {
+                let _ = s.finish(vec![own_open, o]);
+            }
+        }
+    }
 }

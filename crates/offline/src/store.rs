@@ -599,3 +599,81 @@ impl<F: Field> Preprocessing<F> for FileStore<F> {
         self.hand_out(|u| u.masks[owner] += n, |m| m.input_masks(owner, n))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use spdz_field::Fp;
+
+    fn shares(rng: &mut ChaCha20Rng, n: usize) -> AuthShares<Fp> {
+        let v = (0..n).map(|_| Fp::random(rng)).collect();
+        let m = (0..n).map(|_| Fp::random(rng)).collect();
+        AuthShares::new(v, m).unwrap()
+    }
+
+    /// A valid file's bytes (shares need not be consistent for the format).
+    fn sample_file() -> (Vec<u8>, SessionId) {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let key = MacKeyShare::<Fp>::random(&mut rng);
+        let mut pre = MemoryPreprocessing::new(1, 3, key).unwrap();
+        pre.add_triples(&Triples {
+            a: shares(&mut rng, 3),
+            b: shares(&mut rng, 3),
+            c: shares(&mut rng, 3),
+        });
+        pre.add_squares(&shares(&mut rng, 2), &shares(&mut rng, 2));
+        pre.add_bits(&shares(&mut rng, 2));
+        let clear: Vec<Fp> = (0..2).map(|_| Fp::random(&mut rng)).collect();
+        for owner in 0..3 {
+            pre.add_masks(
+                owner,
+                &shares(&mut rng, 2),
+                (owner == 1).then_some(&clear[..]),
+            );
+        }
+        let session = [9u8; 32];
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), &pre, &session).unwrap();
+        (fs::read(path).unwrap(), session)
+    }
+
+    fn parse(bytes: &[u8], session: &SessionId) -> Result<FileStore<Fp>, StoreError> {
+        FileStore::parse(bytes, Path::new("/nonexistent/spdz-store-test"), 1, session)
+    }
+
+    #[test]
+    fn sample_parses() {
+        let (bytes, session) = sample_file();
+        let fs = parse(&bytes, &session).unwrap();
+        assert_eq!(fs.remaining().triples_left(), 3);
+        assert_eq!(fs.remaining().input_masks_left(2), 2);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any change to a valid file is an error, never a panic and never accepted.
+        #[test]
+        fn altered_files_are_rejected(at in 0usize..4096, xor in 1u8..=255, cut in 0usize..4096) {
+            let (bytes, session) = sample_file();
+            let mut bad = bytes.clone();
+            let i = at % bad.len();
+            bad[i] ^= xor;
+            prop_assert!(parse(&bad, &session).is_err());
+            let cut = cut % bytes.len();
+            prop_assert!(parse(&bytes[..cut], &session).is_err());
+        }
+
+        /// Arbitrary bytes never panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse(&bytes, &[0u8; 32]);
+            let mut with_magic = MAGIC.to_vec();
+            with_magic.extend_from_slice(&bytes);
+            let _ = parse(&with_magic, &[0u8; 32]);
+        }
+    }
+}

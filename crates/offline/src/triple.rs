@@ -304,4 +304,19 @@ mod tests {
         let z = sacrifice_zero(s, &[a * b + Fp::ONE], &[ah * b], &rho, &[b]);
         assert_ne!(z[0], Fp::ZERO);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Arbitrary Multiply messages are an error or a result, never a panic.
+        #[test]
+        fn arbitrary_d_never_panics(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..13000),
+        ) {
+            let mut rng = ChaCha20Rng::seed_from_u64(5);
+            let a: Vec<Fp> = (0..2 * TAU).map(|_| Fp::random(&mut rng)).collect();
+            let chosen: Vec<Block> = (0..a.len() * Fp::BITS).map(|_| block(&mut rng)).collect();
+            let _ = gilboa_receive(&a, &chosen, &bytes, 1);
+        }
+    }
 }
