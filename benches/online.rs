@@ -2,6 +2,7 @@
 //! preprocessing dealt before timing (INSECURE test dealer: it only feeds the online phase,
 //! whose cost is what is measured). Prints multiplications per second, bytes per
 //! multiplication per party and rounds from the transport's counters.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may unwrap
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

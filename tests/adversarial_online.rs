@@ -1,6 +1,7 @@
 //! The online phase's adversarial matrix: every named cheat × every cheater position ×
 //! n ∈ {2, 3}. Every honest party must abort with the error of the check that catches the
 //! cheat, release no output, and stay poisoned (every later call returns the abort).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may unwrap
 
 mod online_common;
 

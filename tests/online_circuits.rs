@@ -2,6 +2,7 @@
 //! outputs equal the plaintext evaluation exactly in F_p, and the preprocessing drawn equals
 //! what the circuit needs. Also: edge sizes, the automatic MAC check at the pending bound,
 //! malformed messages from a peer.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may unwrap
 
 mod online_common;
 
@@ -38,9 +39,8 @@ fn random_circuit(parties: usize, gates: usize, seed: u64) -> Circuit {
     let inputs: Vec<Vec<Fp>> = (0..parties)
         .map(|_| (0..LANES).map(|_| Fp::random(&mut rng)).collect())
         .collect();
-    let mut wires = parties;
     let mut out = Vec::new();
-    for _ in 0..gates {
+    for wires in parties..parties + gates {
         let a = rng.next_u32() as usize % wires;
         let b = rng.next_u32() as usize % wires;
         let c = u64::from(rng.next_u32());
@@ -53,7 +53,6 @@ fn random_circuit(parties: usize, gates: usize, seed: u64) -> Circuit {
             _ if c % 2 == 0 => Gate::MulPublic(a, c),
             _ => Gate::AddPublic(a, c),
         });
-        wires += 1;
     }
     Circuit { inputs, gates: out }
 }

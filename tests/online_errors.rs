@@ -3,6 +3,7 @@
 //! or short preprocessing source), with the exact variant and the poisoning asserted.
 //! (MAC check failures, broadcast inconsistency and malformed shares/inputs/digests are in
 //! `adversarial_online.rs` and `online_circuits.rs`.)
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may unwrap
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

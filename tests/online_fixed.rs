@@ -1,6 +1,7 @@
 //! Fixed-point accuracy against f64 over 10,000 random inputs per function (2 parties), and
 //! the exact preprocessing budget of every operation. The bounds asserted here are the ones
 //! stated in `papers/spdz.md` and the function docs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may unwrap
 
 mod online_common;
 
@@ -97,8 +98,8 @@ fn grid(xs: &[f64]) -> Vec<f64> {
 
 fn max_err(got: &[f64], want: impl Fn(usize) -> f64, scale: impl Fn(usize) -> f64) -> (f64, usize) {
     let mut worst = (0.0f64, 0usize);
-    for i in 0..got.len() {
-        let e = (got[i] - want(i)).abs() / scale(i);
+    for (i, &g) in got.iter().enumerate() {
+        let e = (g - want(i)).abs() / scale(i);
         if e > worst.0 {
             worst = (e, i);
         }

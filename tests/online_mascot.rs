@@ -2,6 +2,7 @@
 //! `spdz_offline::generate` for exactly the budget the online computation reports, then
 //! compute on it; outputs equal the plaintext evaluation, and a cheater in the online phase is
 //! still caught.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may unwrap
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

@@ -1,6 +1,6 @@
 //! Shared helpers of the online-phase integration tests: n parties over an in-memory mesh,
 //! with the INSECURE test dealer (tests only).
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 
