@@ -74,6 +74,13 @@ impl Budget {
     pub fn masks_for(&self, owner: PartyId) -> usize {
         self.input_masks.get(owner).copied().unwrap_or(0)
     }
+
+    /// The largest number of input masks any one owner needs (MASCOT's `generate` makes the
+    /// same number for every owner).
+    #[must_use]
+    pub fn max_input_masks(&self) -> usize {
+        self.input_masks.iter().copied().max().unwrap_or(0)
+    }
 }
 
 impl AddAssign<&Budget> for Budget {
@@ -108,5 +115,26 @@ impl Mul<usize> for Budget {
             bits: self.bits * k,
             input_masks: self.input_masks.iter().map(|m| m * k).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_add_and_scale_per_owner() {
+        let b = Budget::triples(2)
+            + Budget::input_masks(2, 3)
+            + Budget::bits(5)
+            + Budget::input_masks(0, 1);
+        assert_eq!(b.input_masks, vec![1, 0, 3]);
+        assert_eq!(b.masks_for(2), 3);
+        assert_eq!(b.masks_for(7), 0);
+        assert_eq!(b.max_input_masks(), 3);
+        let b4 = b.clone() * 4;
+        assert_eq!((b4.triples, b4.bits, b4.squares), (8, 20, 0));
+        assert_eq!(b4.input_masks, vec![4, 0, 12]);
+        assert_eq!(Budget::zero() * 9, Budget::zero());
     }
 }

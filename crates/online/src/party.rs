@@ -93,8 +93,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             pending: Pending::new(),
             log: BroadcastLog::new(),
         };
-        seed = [0u8; 32];
-        core::hint::black_box(&mut seed);
+        zeroize::Zeroize::zeroize(&mut seed);
         Ok(Self {
             id: transport.id(),
             parties: transport.parties(),
