@@ -5,10 +5,10 @@
 //! | step | what | where |
 //! |------|------|-------|
 //! | 1 | take `[[r]]` with `r` known to the owner `j` | [`crate::Party::input`] via `Preprocessing::input_masks` |
-//! | 2 | owner broadcasts `d = x − r` | [`masked`], [`crate::Party::input`] |
+//! | 2 | owner broadcasts `d = x − r` | `masked`, [`crate::Party::input`] |
 //! | 3 | everyone sets `[[x]] = [[r]] + d` (public-constant addition with `α_i·d`) | [`crate::Party::input`] |
-//! | 4 | everyone appends `(step, owner, d)` to a running SHA-256 digest | [`BroadcastLog::record`] |
-//! | 5 | before any output, all exchange digests and compare (`ct_eq`) | [`crate::Party::check`], [`BroadcastLog::compare`] |
+//! | 4 | everyone appends `(step, owner, d)` to a running SHA-256 digest | `BroadcastLog::record` |
+//! | 5 | before any output, all exchange digests and compare (`ct_eq`) | [`crate::Party::check`], `BroadcastLog::compare` |
 //!
 //! Step 5 turns the point-to-point sends of step 2 into a broadcast with abort: an owner who
 //! sends different `d` to different parties makes two honest digests differ, and every

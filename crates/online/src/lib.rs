@@ -17,7 +17,24 @@
 //! | [`party`] | the driver: rounds, checks, poisoning, cheats | |
 //! | [`fixed`] | TruncPR, LTZ, EQZ, ReLU, reciprocal, exp, sigmoid | Catrina–Saxena 2010, Catrina–de Hoogh 2010 |
 //! | [`budget`] | preprocessing consumed per operation | |
-//! | [`bench`] | `M` multiplications with timing and counters (for `spdz mul`) | |
+//! | [`bench`](mod@bench) | `M` multiplications with timing and counters (for `spdz mul`) | |
+//!
+//! A party's program, in outline (every party runs the same program; `prep` comes from
+//! `spdz_offline::generate` for the budget the program announces):
+//!
+//! ```text
+//! let need = Budget::triples(n) + Budget::input_masks(0, n) + Budget::input_masks(1, n)
+//!     + FixedParams::default().cost_ltz() * n;          // what the program below draws
+//! let mut p = Party::new(transport, prep, &mut rng)?;   // prep: impl Preprocessing<Fp>
+//! let x = p.input(0, mine_if_party_0, n).await?;        // [[x]], one broadcast from party 0
+//! let y = p.input(1, mine_if_party_1, n).await?;
+//! let z = &p.mul(&x, &y).await? + &x;                   // one round for the whole vector
+//! let neg = p.ltz(&z).await?;                           // [[z < 0]] as bits
+//! let out = p.reveal(&Shared::concat(&[&z, &neg])).await?; // only after the checks pass
+//! ```
+//!
+//! For `spdz mul`: [`run_multiplications`] runs `M` multiplications on a [`Party`] and
+//! reports online time, bytes and rounds ([`MulReport`]).
 //!
 //! The statistical and computational parameters, the MAC-check schedule and the measured
 //! accuracy of every fixed-point function are in `papers/spdz.md`.

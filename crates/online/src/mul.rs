@@ -5,12 +5,12 @@
 //! | step | what | where |
 //! |------|------|-------|
 //! | 1 | take a triple `([[a]], [[b]], [[c = ab]])` per element | [`crate::Party::mul`] |
-//! | 2 | local: `[[ε]] = [[x]] − [[a]]`, `[[δ]] = [[y]] − [[b]]` | [`mask`] |
+//! | 2 | local: `[[ε]] = [[x]] − [[a]]`, `[[δ]] = [[y]] − [[b]]` | `mask` |
 //! | 3 | open `ε ‖ δ` for the whole vector in **one** exchange; MAC shares go to the pending list | [`crate::Party::mul`] |
-//! | 4 | local: `[[z]] = [[c]] + ε[[b]] + δ[[a]] + εδ` | [`combine`] |
+//! | 4 | local: `[[z]] = [[c]] + ε[[b]] + δ[[a]] + εδ` | `combine` |
 //!
 //! Squaring uses a square pair `([[a]], [[a²]])`: open `ε = x − a`, then
-//! `[[x²]] = [[a²]] + 2ε[[a]] + ε²` ([`combine_square`]).
+//! `[[x²]] = [[a²]] + 2ε[[a]] + ε²` (`combine_square`).
 
 use spdz_field::Field;
 

@@ -3,8 +3,8 @@
 //! | step | what | where |
 //! |------|------|-------|
 //! | 1 | every party sends its value shares to every peer (one `exchange_all`) | [`crate::Party`]'s opening |
-//! | 2 | parse each peer's shares (length, each element < p) and add them up | [`sum_shares`] |
-//! | 3 | append `(x, m_i)` to the pending list; **nothing opened is trusted yet** | [`Pending`] |
+//! | 2 | parse each peer's shares (length, each element < p) and add them up | `sum_shares` |
+//! | 3 | append `(x, m_i)` to the pending list; **nothing opened is trusted yet** | `Pending` |
 //! | 4 | before any output, and whenever the pending list exceeds the bound, run the broadcast digest comparison and Π_MACCheck (MASCOT, ePrint 2016/505, Fig. "Π_MACCheck") over the whole list | [`crate::Party::check`] |
 //!
 //! Π_MACCheck itself lives in the offline crate (`mac_check::check`): random coefficients by
