@@ -343,9 +343,9 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
         let alpha = self.key.dangerous_value();
 
         // Π_Triple, Multiply, step 1: sample a^(i) ∈ F^{N·τ}, b^(i) ∈ F^N.
-        let a: Vec<F> = (0..big_n * TAU).map(|_| F::random(&mut self.rng)).collect();
-        let b: Vec<F> = (0..big_n).map(|_| F::random(&mut self.rng)).collect();
-        let choices = triple::gilboa_choices(&a);
+        let mut a: Vec<F> = (0..big_n * TAU).map(|_| F::random(&mut self.rng)).collect();
+        let mut b: Vec<F> = (0..big_n).map(|_| F::random(&mut self.rng)).collect();
+        let mut choices = triple::gilboa_choices(&a);
 
         // Multiply, step 2: τ·k random OTs per triple and ordered pair (KOS).
         let started = Instant::now();
@@ -372,7 +372,7 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
             })
             .collect();
         let rots = collect(join_all(futures).await)?;
-        drop(choices);
+        zeroize::Zeroize::zeroize(&mut choices);
         self.times.ot_extension += started.elapsed();
 
         // Multiply, step 3: Gilboa messages d and the shares of the cross products.
@@ -406,6 +406,8 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
         let r_hat: Vec<F> = coins.field_vec(big_n * TAU);
         let mut combined = triple::combine(&a, &b, &c, &r, &r_hat)?;
         crate::shares::wipe(&mut c);
+        crate::shares::wipe(&mut a);
+        crate::shares::wipe(&mut b);
         if self.cheat == Some(Cheat::WrongTripleShare) {
             // Cheat: a wrong share of c before Sacrifice.
             if let Some(c0) = combined.c.first_mut() {
@@ -416,7 +418,7 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
 
         // Authenticate: Π_[[·]] on (a, b, c, â, ĉ) and our input masks.
         let started = Instant::now();
-        let masks_clear: Vec<F> = (0..plan.masks).map(|_| F::random(&mut self.rng)).collect();
+        let mut masks_clear: Vec<F> = (0..plan.masks).map(|_| F::random(&mut self.rng)).collect();
         let mut x = Vec::with_capacity(5 * big_n + plan.masks + 1);
         for v in [
             &combined.a,
@@ -483,8 +485,13 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
                 (sh, (owner == me).then(|| masks_clear.clone()))
             })
             .collect();
-        drop(own);
-        drop(macs);
+        let (mut own, mut macs) = (own, macs);
+        crate::shares::wipe(&mut own);
+        for m in &mut macs {
+            crate::shares::wipe(m);
+        }
+        crate::shares::wipe(&mut masks_clear);
+        drop(combined);
         self.times.authenticate += started.elapsed();
 
         // Sacrifice, step 1: open ρ = s·a − â.

@@ -141,6 +141,20 @@ pub struct Combined<F: MascotField> {
     pub c_hat: Vec<F>,
 }
 
+impl<F: MascotField> Drop for Combined<F> {
+    fn drop(&mut self) {
+        for v in [
+            &mut self.a,
+            &mut self.b,
+            &mut self.c,
+            &mut self.a_hat,
+            &mut self.c_hat,
+        ] {
+            crate::shares::wipe(v);
+        }
+    }
+}
+
 /// Combine: `a`, `c` have τ entries per triple; `r`, `r_hat` have τ public coefficients per
 /// triple.
 ///
