@@ -21,14 +21,22 @@ pub enum Cheat {
     /// was broadcast. Caught by the broadcast digest comparison before any output →
     /// [`crate::OnlineError::BroadcastInconsistent`].
     EquivocateInput,
+    /// As [`Cheat::EquivocateInput`], but the cheater records in its own digest what the
+    /// lowest peer received, so its digest agrees with that peer's. With three or more
+    /// parties two honest digests still differ → [`crate::OnlineError::BroadcastInconsistent`];
+    /// with two parties the digests agree, and the inconsistent MACs of the input (the peer
+    /// added `α_i(d + 1)`) fail Π_MACCheck at the first output →
+    /// [`crate::OnlineError::MacCheckFailed`]. Either way nothing is output.
+    EquivocateInputAndDigest,
 }
 
 impl Cheat {
     /// Every strategy, for test matrices and `--cheat` help text.
-    pub const ALL: [Cheat; 3] = [
+    pub const ALL: [Cheat; 4] = [
         Cheat::WrongShareOnOpen,
         Cheat::WrongMacShareInCheck,
         Cheat::EquivocateInput,
+        Cheat::EquivocateInputAndDigest,
     ];
 
     /// Stable kebab-case name (for the command line).
@@ -38,6 +46,7 @@ impl Cheat {
             Cheat::WrongShareOnOpen => "wrong-share-on-open",
             Cheat::WrongMacShareInCheck => "wrong-mac-share",
             Cheat::EquivocateInput => "equivocate-input",
+            Cheat::EquivocateInputAndDigest => "equivocate-input-and-digest",
         }
     }
 

@@ -518,22 +518,35 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             })?;
             let d = masked(x, &r);
             let payload = F::encode_slice(&d);
-            self.live_mut()?.log.record(step.tag(), owner, &payload);
-            if self.cheat == Some(Cheat::EquivocateInput) {
-                // Cheat::EquivocateInput: d to the lowest peer (if n ≥ 3), d + 1 to the rest.
+            let equivocate = matches!(
+                self.cheat,
+                Some(Cheat::EquivocateInput | Cheat::EquivocateInputAndDigest)
+            );
+            if equivocate {
+                // Cheat::EquivocateInput{,AndDigest}: d to the lowest peer if n ≥ 3, d + 1 to
+                // the rest; the first records d (its own view), the second what the lowest
+                // peer received.
                 let mut bad = d.clone();
                 bad[0] += F::ONE;
                 let bad = F::encode_slice(&bad);
                 let first_peer = usize::from(self.id == 0);
+                let to_first = if self.parties > 2 { &payload } else { &bad };
+                let recorded = if self.cheat == Some(Cheat::EquivocateInputAndDigest) {
+                    to_first
+                } else {
+                    &payload
+                };
+                self.live_mut()?.log.record(step.tag(), owner, recorded);
                 for to in (0..self.parties).filter(|&j| j != self.id) {
-                    let p = if to == first_peer && self.parties > 2 {
-                        payload.clone()
+                    let p = if to == first_peer {
+                        to_first.clone()
                     } else {
                         bad.clone()
                     };
                     self.transport.send(to, step, p).await?;
                 }
             } else {
+                self.live_mut()?.log.record(step.tag(), owner, &payload);
                 self.transport.broadcast(step, payload).await?;
             }
             d
