@@ -70,6 +70,9 @@ fn online_description(c: spdz_online::Cheat) -> &'static str {
         spdz_online::Cheat::WrongShareOnOpen => "open a wrong share in the Beaver round",
         spdz_online::Cheat::WrongMacShareInCheck => "use a wrong MAC share in Π_MACCheck",
         spdz_online::Cheat::EquivocateInput => "send different input broadcasts to different peers",
+        spdz_online::Cheat::EquivocateInputAndDigest => {
+            "equivocate an input and lie in the broadcast digest to match one peer"
+        }
         _ => "a cheat of the online phase",
     }
 }
@@ -118,13 +121,16 @@ impl PartyJob for Job {
         if let Some(AnyCheat::Online(c)) = cheat {
             party = party.with_cheat(c);
         }
-        // Party 0 inputs one private value, so that the input path (masks and the broadcast
-        // consistency check) is part of every run; its check happens before the output below.
-        let value = [Fp::ONE];
-        party
-            .input(0, (me == 0).then_some(&value[..]), 1)
-            .await
-            .map_err(|e| AbortKind::from(&e))?;
+        // Every party inputs one private value, so that the input path (masks and the broadcast
+        // consistency check) is part of every run and an equivocating input cheat applies
+        // whoever cheats; the check happens before the output below.
+        let value = [Fp::from_u64(me as u64 + 1)];
+        for owner in 0..party.parties() {
+            party
+                .input(owner, (owner == me).then_some(&value[..]), 1)
+                .await
+                .map_err(|e| AbortKind::from(&e))?;
+        }
         // Rounds summed over channels: the online phase runs on one channel, so the difference
         // is its round count (`Stats::rounds` is a maximum over channels, which the offline
         // phase's busier channels would hide).

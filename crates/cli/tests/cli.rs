@@ -166,6 +166,34 @@ fn mul_online_cheat_is_caught() {
 }
 
 #[test]
+fn mul_catches_every_online_cheat_from_every_position() {
+    for cheat in spdz_online::Cheat::ALL {
+        let name = format!("online-{}", cheat.name());
+        for cheater in 0..3 {
+            let out = spdz(&[
+                "mul",
+                "--parties",
+                "3",
+                "--count",
+                "50",
+                "--batch",
+                "50",
+                "--json",
+                "--cheat",
+                &name,
+                "--cheater",
+                &cheater.to_string(),
+            ]);
+            assert_eq!(out.status.code(), Some(3), "{name} by {cheater}: {:?}", out);
+            let v = json(&out);
+            let aborted = v["aborted"].as_array().unwrap();
+            assert_eq!(aborted.len(), 2, "{name} by {cheater}: {v}");
+            assert!(aborted.iter().all(|a| a["party"] != cheater), "{v}");
+        }
+    }
+}
+
+#[test]
 fn bad_usage_exits_2() {
     let out = spdz(&[
         "triples",
