@@ -12,8 +12,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use spdz::field::{Field, Fp};
 use spdz::net::{MemoryTransport, Transport};
-use spdz::online::insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 use spdz::online::{Party, Shared};
+use spdz_insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 
 type P = Party<MemoryTransport, InsecureDealerSource<Fp>, Fp>;
 

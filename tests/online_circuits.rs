@@ -11,9 +11,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use spdz::field::{Field, Fp};
 use spdz::net::{MemoryTransport, Step, Transport};
-use spdz::online::insecure_test_dealer::insecure_dealer;
 use spdz::online::party::STEP_BASE;
 use spdz::online::{Budget, OnlineError, Party, Shared};
+use spdz_insecure_test_dealer::insecure_dealer;
 
 const LANES: usize = 5;
 

@@ -13,9 +13,9 @@ use spdz::offline::{
     AuthShares, InputMasks, MacKeyShare, MemoryPreprocessing, OfflineError, Preprocessing, Triples,
     steps,
 };
-use spdz::online::insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 use spdz::online::party::STEP_BASE;
 use spdz::online::{AbortReason, OnlineError, Party, Shared};
+use spdz_insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 
 fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(3)

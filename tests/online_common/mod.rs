@@ -8,8 +8,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use spdz::field::Fp;
 use spdz::net::MemoryTransport;
-use spdz::online::insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 use spdz::online::{Cheat, Party};
+use spdz_insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 
 pub type TestParty = Party<MemoryTransport, InsecureDealerSource<Fp>, Fp>;
 

@@ -31,8 +31,6 @@ pub mod cheat;
 pub mod coin;
 pub mod commit;
 pub mod copee;
-#[cfg(feature = "insecure-test-dealer")]
-pub mod dealer;
 mod error;
 pub mod field_ext;
 pub mod generate;

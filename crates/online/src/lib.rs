@@ -39,9 +39,9 @@
 //! The statistical and computational parameters, the MAC-check schedule and the measured
 //! accuracy of every fixed-point function are in `papers/spdz.md`.
 //!
-//! An **insecure** ideal preprocessing source for testing the online phase alone exists behind
-//! the cargo feature `insecure-test-dealer` ([`insecure_test_dealer`]); it is never enabled by
-//! default or by the command-line tool.
+//! An **insecure** ideal preprocessing source for testing the online phase alone lives in the
+//! separate crate `spdz-insecure-test-dealer`, which only the workspace's tests and benches
+//! depend on; the command-line tool cannot reach it.
 #![forbid(unsafe_code)]
 
 pub mod bench;
@@ -55,9 +55,6 @@ pub mod open;
 pub mod party;
 mod prep;
 pub mod share;
-
-#[cfg(any(test, feature = "insecure-test-dealer"))]
-pub mod insecure_test_dealer;
 
 pub use bench::{MulReport, run_multiplications};
 pub use budget::Budget;

@@ -1,16 +1,19 @@
 //! **INSECURE** ideal preprocessing, for testing the online phase alone. Never use it for
 //! anything else.
 //!
+//! This crate is a dev-dependency of the workspace's tests and benches only; the `spdz` command
+//! and the `spdz` facade do not depend on it, so it cannot be reached from them.
+//!
 //! Every party's source is seeded with the same public `seed` and derives *all* parties' MAC
 //! keys and shares from it, keeping only its own: anyone who knows the seed knows every
-//! secret. It exists behind the cargo feature `insecure-test-dealer`, which is not enabled by
-//! default and never by the command-line tool; real preprocessing comes from MASCOT in
-//! `spdz_offline`.
+//! secret. Real preprocessing comes from MASCOT in `spdz_offline`.
 //!
 //! Unlike an up-front dealer it produces material lazily, on request, from independent
 //! streams per kind (triples, squares, bits, masks per owner), so parties that request the
 //! same amounts in the same order per kind get matching shares, and tests of 10^4-element
 //! fixed-point functions do not hold gigabytes of material.
+
+#![forbid(unsafe_code)]
 
 use rand_chacha::ChaCha12Rng;
 use rand_core::{Rng, SeedableRng};
