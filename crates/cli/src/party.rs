@@ -115,9 +115,10 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
                 let job = triples::Job {
                     params,
                     cheat: offline_cheat,
+                    out: None,
                 };
-                let report = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
-                triples::print_summary(&view, start.elapsed().as_secs_f64(), &[report]);
+                let made = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
+                triples::print_summary(&view, start.elapsed().as_secs_f64(), &[made.report], &[]);
             }
             Job::Mul(_) => {
                 let job = mul::Job {

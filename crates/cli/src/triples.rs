@@ -3,6 +3,7 @@
 //! Every party runs the real offline phase (base OTs, KOS extension, Gilboa multiplication,
 //! COPEe authentication, sacrifice, MAC checks) over its own transport; nothing is dealt.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -32,6 +33,10 @@ pub(crate) struct Args {
     /// Triples per batch (memory is bounded by the batch).
     #[arg(long, default_value_t = 4096)]
     batch: usize,
+    /// Write each party's triples to DIR/party-<id>.spdzprep (versioned, integrity-tagged,
+    /// with a consumption watermark beside it).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     json: bool,
@@ -54,12 +59,21 @@ pub(crate) fn cheat_names() -> PossibleValuesParser {
 pub(crate) struct Job {
     pub(crate) params: Params,
     pub(crate) cheat: Option<(Cheat, PartyId)>,
+    /// Where to store the material, if anywhere.
+    pub(crate) out: Option<PathBuf>,
+}
+
+/// One party's result: its report, and where its material went (or why it could not be
+/// written).
+pub(crate) struct Made {
+    pub(crate) report: Report,
+    pub(crate) stored: Option<Result<PathBuf, String>>,
 }
 
 impl PartyJob for Job {
-    type Output = Report;
+    type Output = Made;
 
-    async fn run<T: Transport + 'static>(self, transport: T) -> Result<Report, AbortKind> {
+    async fn run<T: Transport + 'static>(self, transport: T) -> Result<Made, AbortKind> {
         let cheat = self
             .cheat
             .and_then(|(c, who)| (who == transport.id()).then_some(c));
@@ -68,10 +82,14 @@ impl PartyJob for Job {
             spdz_offline::generate::<Fp, _, _>(&transport, &self.params, cheat, &mut rng)
                 .await
                 .map_err(|e| AbortKind::from(&e))?;
-        // The material itself stays inside this party and is dropped (zeroized) here: this
-        // command measures; `--out` would store it.
+        // Only material whose every check passed gets here; it is written to this party's own
+        // file, or dropped (and zeroized) when only measuring.
+        let stored = self.out.map(|dir| {
+            spdz_offline::store::write(&dir, &material, &report.session)
+                .map_err(|e| format!("party {}: {e}", transport.id()))
+        });
         drop(material);
-        Ok(report)
+        Ok(Made { report, stored })
     }
 }
 
@@ -95,6 +113,10 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             "--count and --batch must be positive"
         )));
     }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Usage(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
+    }
     let job = Job {
         params: Params {
             triples: args.count,
@@ -103,6 +125,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             ..Params::default()
         },
         cheat,
+        out: args.out.clone(),
     };
     let start = Instant::now();
     let outcomes = run_local(args.transport, n, job)?;
@@ -119,7 +142,18 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             c.name()
         )));
     }
-    let reports: Vec<Report> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    let made: Vec<Made> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    let mut stored = Vec::new();
+    for m in &made {
+        match &m.stored {
+            Some(Ok(path)) => stored.push(path.clone()),
+            Some(Err(e)) => {
+                return Err(Failure::Usage(anyhow::anyhow!("writing the store: {e}")));
+            }
+            None => {}
+        }
+    }
+    let reports: Vec<Report> = made.into_iter().map(|m| m.report).collect();
     let view = View {
         parties: n,
         count: args.count,
@@ -127,7 +161,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         threads: args.threads,
         json: args.json,
     };
-    print_summary(&view, seconds, &reports);
+    print_summary(&view, seconds, &reports, &stored);
     Ok(())
 }
 
@@ -149,11 +183,16 @@ fn step_seconds(reports: &[Report], step: impl Fn(&Report) -> Duration) -> f64 {
 }
 
 #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report]) {
+pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report], stored: &[PathBuf]) {
     let n = view.parties;
     let count = view.count as f64;
     let bytes_sent = reports.iter().map(|r| r.bytes_sent).max().unwrap_or(0) as f64;
     let rounds = reports.iter().map(|r| r.rounds_total).max().unwrap_or(0);
+    // The session id is public (agreed by coin tossing); a stored file opens only with it.
+    let session: String = reports
+        .first()
+        .map(|r| r.session.iter().map(|b| format!("{b:02x}")).collect())
+        .unwrap_or_default();
     let steps = [
         ("base_ot", step_seconds(reports, |r| r.steps.base_ot)),
         (
@@ -185,6 +224,8 @@ pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report]) {
                 "bytes_per_triple": bytes_sent / count,
                 "rounds": rounds,
                 "steps": steps,
+                "session": session,
+                "stored": stored,
             })
         );
     } else {
@@ -201,6 +242,12 @@ pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report]) {
         println!("  time per step (slowest party, summed over workers):");
         for (name, s) in steps {
             println!("    {name:<14} {s:>8.3} s");
+        }
+        for path in stored {
+            println!("  stored {}", path.display());
+        }
+        if !stored.is_empty() {
+            println!("  session {session}");
         }
     }
 }

@@ -108,6 +108,48 @@ fn triples_cheat_is_caught_by_every_honest_party() {
 }
 
 #[test]
+fn triples_out_stores_each_party_and_a_cheat_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = spdz(&[
+        "triples", "--count", "100", "--batch", "100", "--json", "--out", d,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["session"].as_str().unwrap().len(), 64);
+    assert_eq!(v["stored"].as_array().unwrap().len(), 2);
+    for party in 0..2 {
+        let file = dir.path().join(format!("party-{party}.spdzprep"));
+        assert!(
+            file.metadata().unwrap().len() > 100 * 6 * 16,
+            "{file:?} too small"
+        );
+    }
+
+    let tainted = tempfile::tempdir().unwrap();
+    let t = tainted.path().to_str().unwrap();
+    let out = spdz(&[
+        "triples",
+        "--count",
+        "100",
+        "--batch",
+        "100",
+        "--out",
+        t,
+        "--cheat",
+        "wrong-mac-share",
+        "--cheater",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read_dir(tainted.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn mul_reports_offline_and_online_apart() {
     let out = spdz(&[
         "mul",
