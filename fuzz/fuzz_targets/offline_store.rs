@@ -38,6 +38,9 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(&path, data).expect("write temporary file");
     for party in [0, 1] {
         if let Ok(mut store) = FileStore::<Fp>::open(&path, party, &SESSION) {
+            if std::env::var_os("SPDZ_FUZZ_VERBOSE").is_some() {
+                eprintln!("opened as party {party}");
+            }
             let _ = store.triples(1);
             let _ = store.squares(1);
             let _ = store.bits(1);

@@ -201,6 +201,9 @@ fuzz_target!(|data: &[u8]| {
         let u = if watermark { used[i] as usize } else { 0 };
         counts[i].checked_sub(u).expect("the watermark never exceeds the file")
     };
+    if std::env::var_os("SPDZ_FUZZ_VERBOSE").is_some() {
+        eprintln!("opened: party {file_party} of {n}, watermark {watermark}");
+    }
     assert_eq!(store.parties(), n);
     assert_eq!(store.party(), file_party);
     let before = left(&store);
