@@ -58,6 +58,11 @@ pub enum AbortKind {
     PreprocessingExhausted,
     /// A component was used after it had aborted; it releases nothing.
     Poisoned,
+    /// A peer runs with other parameters than this party (counts, batch size, workers).
+    ParamsMismatch {
+        /// The peer.
+        from: PartyId,
+    },
     /// The caller's mistake (bad parameters, bad configuration): not caused by a peer.
     ApiMisuse,
 }
@@ -92,6 +97,7 @@ impl AbortKind {
             AbortKind::Network => "Network",
             AbortKind::PreprocessingExhausted => "PreprocessingExhausted",
             AbortKind::Poisoned => "Poisoned",
+            AbortKind::ParamsMismatch { .. } => "ParamsMismatch",
             AbortKind::ApiMisuse => "ApiMisuse",
         }
     }
@@ -100,9 +106,9 @@ impl AbortKind {
     #[must_use]
     pub const fn blamed(self) -> Option<PartyId> {
         match self {
-            AbortKind::CommitmentMismatch { from } | AbortKind::MalformedMessage { from } => {
-                Some(from)
-            }
+            AbortKind::CommitmentMismatch { from }
+            | AbortKind::MalformedMessage { from }
+            | AbortKind::ParamsMismatch { from } => Some(from),
             AbortKind::PeerDisconnected { peer } | AbortKind::Timeout { peer } => Some(peer),
             _ => None,
         }
@@ -116,7 +122,7 @@ impl AbortKind {
             | AbortKind::Timeout { .. }
             | AbortKind::TlsAuthentication
             | AbortKind::Network => AbortClass::Network,
-            AbortKind::ApiMisuse => AbortClass::Usage,
+            AbortKind::ApiMisuse | AbortKind::ParamsMismatch { .. } => AbortClass::Usage,
             _ => AbortClass::Protocol,
         }
     }
@@ -167,6 +173,7 @@ impl From<&OfflineError> for AbortKind {
                 AbortKind::MalformedMessage { from: *from }
             }
             OfflineError::Exhausted { .. } => AbortKind::PreprocessingExhausted,
+            OfflineError::ParamsMismatch { from } => AbortKind::ParamsMismatch { from: *from },
             OfflineError::Ot(e) => e.into(),
             OfflineError::Net(e) => e.into(),
             OfflineError::Aborted(_) => AbortKind::Poisoned,

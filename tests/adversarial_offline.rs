@@ -10,7 +10,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use spdz::field::Fp;
-use spdz::net::{MemoryOptions, MemoryTransport};
+use spdz::net::{MemoryOptions, MemoryTransport, Transport};
 use spdz::offline::{Cheat, MemoryPreprocessing, OfflineError, Params, Report, generate};
 
 type Outcome = Result<(MemoryPreprocessing<Fp>, Report), OfflineError>;
@@ -184,5 +184,50 @@ fn cheat_names_round_trip() {
     for c in Cheat::ALL {
         assert_eq!(Cheat::from_name(c.name()), Some(c));
         assert!(!c.description().is_empty());
+    }
+}
+
+/// Parties with different parameters (here a different worker count, which changes every
+/// channel and step) stop at once with `ParamsMismatch` naming the other, instead of waiting
+/// for messages that never come.
+#[test]
+fn different_parameters_stop_before_any_protocol_message() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcomes: Vec<Outcome> = rt.block_on(async {
+        let mesh = MemoryTransport::mesh_with(
+            2,
+            MemoryOptions {
+                timeout: Some(Duration::from_secs(20)),
+                ..MemoryOptions::default()
+            },
+        );
+        let tasks: Vec<_> = mesh
+            .into_iter()
+            .map(|t| {
+                tokio::spawn(async move {
+                    let mut params = small_params();
+                    params.threads = 1 + t.id();
+                    let mut rng = ChaCha20Rng::seed_from_u64(t.id() as u64);
+                    generate::<Fp, _, _>(&t, &params, None, &mut rng).await
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.unwrap());
+        }
+        out
+    });
+    for (me, outcome) in outcomes.iter().enumerate() {
+        let other = 1 - me;
+        assert!(
+            matches!(outcome, Err(OfflineError::ParamsMismatch { from }) if *from == other),
+            "party {me}: {:?}",
+            outcome.as_ref().err()
+        );
     }
 }

@@ -48,6 +48,13 @@ pub enum OfflineError {
         /// Which message.
         what: &'static str,
     },
+    /// A peer runs with other parameters (counts, batch size, workers, field or party count):
+    /// the runs cannot match, so this party stops before any protocol message.
+    #[error("party {from} runs with other parameters")]
+    ParamsMismatch {
+        /// The peer whose parameter digest differs.
+        from: PartyId,
+    },
     /// Not enough preprocessed material of one kind is left.
     #[error("not enough {kind}: {requested} requested, {available} available")]
     Exhausted {

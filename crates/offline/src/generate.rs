@@ -202,6 +202,29 @@ fn pair_channel(base: u16, kind: u16, sender: PartyId, receiver: PartyId) -> u16
     base + 1 + kind * 2 + u16::from(sender < receiver)
 }
 
+/// SHA-256 of everything that shapes the run (the field, the party count and [`Params`]).
+fn params_digest<F>(params: &Params, parties: usize) -> [u8; 32]
+where
+    F: MascotField,
+{
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"spdz/mascot/params/v1");
+    h.update(F::NAME.as_bytes());
+    for x in [
+        parties,
+        params.triples,
+        params.squares,
+        params.bits,
+        params.input_masks,
+        params.batch_size,
+        params.threads,
+    ] {
+        h.update((x as u64).to_le_bytes());
+    }
+    h.finalize().into()
+}
+
 fn fresh_rng<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> ChaCha20Rng {
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
@@ -625,6 +648,14 @@ where
         return Err(OfflineError::ApiMisuse("generate: threads must be 1..=64"));
     }
     let before = t.stats();
+    // Setup: agree on the parameters first. They fix every party's batch plan, channels and
+    // steps; a party with other parameters would otherwise leave the rest waiting for
+    // messages that never come, until a timeout. Parameters are public: plain comparison.
+    let digest = params_digest::<F>(params, n);
+    let digests = t.exchange_all(steps::PARAMS, digest.to_vec()).await?;
+    if let Some(from) = (0..n).find(|&j| j != me && digests[j] != digest) {
+        return Err(OfflineError::ParamsMismatch { from });
+    }
     // A joint session id (F_Rand), so that store files of this run can be told apart.
     let session =
         coin::toss_seed(t, b"session", cheat == Some(Cheat::CoinSeedMismatch), rng).await?;

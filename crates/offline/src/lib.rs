@@ -59,6 +59,8 @@ pub mod steps {
     pub const COIN_COMMIT: Step = Step::new(0x0200_0001);
     /// F_Rand round 2: seed openings.
     pub const COIN_OPEN: Step = Step::new(0x0200_0002);
+    /// Setup: the digest of the parameters, compared before anything else.
+    pub const PARAMS: Step = Step::new(0x0200_0003);
     /// Π_MACCheck round 1: commitments to σ_i.
     pub const MAC_COMMIT: Step = Step::new(0x0200_0011);
     /// Π_MACCheck round 2: openings of σ_i.

@@ -270,6 +270,12 @@ impl<F: Field> MacOpened<F> {
 
 /// Runs Π_MACCheck on `opened` values with this party's `mac_shares` over `t`.
 ///
+/// **Contract: after a failed check, `key` must never be used again.** A party that shifted an
+/// opened value by a δ it knows learns α_i·δ from this party's opened σ_i, hence α_i; that is
+/// harmless only because an honest party discards everything MACed under α_i once a check
+/// fails (`generate` draws a fresh α_i per call and returns nothing on failure; the online
+/// phase poisons its handle).
+///
 /// Reusable by the online phase. Calls on one transport channel must not interleave with other
 /// protocol messages on that channel (the transport delivers frames in order).
 ///

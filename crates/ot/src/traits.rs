@@ -18,7 +18,7 @@ pub trait Malicious {}
 /// t_j = q_j ⊕ b_j·Δ.
 pub trait CotSender {
     /// The sender's Δ (its own secret), `None` once poisoned.
-    fn delta(&self) -> Option<Block>;
+    fn dangerous_delta(&self) -> Option<Block>;
 
     /// `n` correlated OTs.
     ///

@@ -79,7 +79,7 @@ async fn correlated_ots_at_batch_edges_via_traits() {
                     .unwrap(),
             );
         }
-        (CotSender::delta(&s).unwrap(), outs)
+        (CotSender::dangerous_delta(&s).unwrap(), outs)
     });
     let r = tokio::spawn(async move {
         let mut rng = ChaCha20Rng::seed_from_u64(4);
@@ -112,7 +112,7 @@ async fn inconsistent_receiver_is_caught_and_sender_is_poisoned() {
         let mut s = kos::Sender::setup(&t0, 1, &mut rng).await.unwrap();
         let first = RotSender::send_random(&mut s, &t0, 1000, &mut rng).await;
         let second = s.send_random(&t0, 10, &mut rng).await;
-        (first, second, s.delta())
+        (first, second, s.dangerous_delta())
     });
     let r = tokio::spawn(async move {
         let mut rng = ChaCha20Rng::seed_from_u64(6);
@@ -204,7 +204,7 @@ async fn one_million_correlated_ots_satisfy_the_relation() {
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         let mut s = kos::Sender::setup(&t0, 1, &mut rng).await.unwrap();
         let q = s.send_correlated(&t0, n, &mut rng).await.unwrap();
-        (s.delta().unwrap(), q)
+        (s.dangerous_delta().unwrap(), q)
     });
     let r = tokio::spawn(async move {
         let mut rng = ChaCha20Rng::seed_from_u64(12);

@@ -84,9 +84,9 @@ impl Sender {
 
     /// Δ, or `None` after an abort.
     #[must_use]
-    pub fn delta(&self) -> Option<Block> {
+    pub fn dangerous_delta(&self) -> Option<Block> {
         match &self.state {
-            SenderState::Ready(core) => Some(core.delta()),
+            SenderState::Ready(core) => Some(core.dangerous_delta()),
             SenderState::Aborted => None,
         }
     }
@@ -151,7 +151,7 @@ impl Sender {
         } else {
             correlated.reserve_exact(n);
         }
-        let delta = core.delta();
+        let delta = core.dangerous_delta();
         let hash = &self.hash;
         // Outputs of batch k are produced while the receiver works on its part of batch k+1
         // (the pipeline is in the module docs); every batch is checked before we return.
@@ -335,8 +335,8 @@ impl Malicious for Sender {}
 impl Malicious for Receiver {}
 
 impl CotSender for Sender {
-    fn delta(&self) -> Option<Block> {
-        Sender::delta(self)
+    fn dangerous_delta(&self) -> Option<Block> {
+        Sender::dangerous_delta(self)
     }
 
     async fn send_correlated<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(

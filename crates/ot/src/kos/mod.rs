@@ -178,9 +178,10 @@ impl SenderCore {
         })
     }
 
-    /// Δ (the sender's own secret; it needs it to use its correlated outputs).
+    /// Δ, the sender's own secret (it needs it to use its correlated outputs). Whoever holds Δ
+    /// and the receiver's outputs learns the receiver's choice bits: never send or log it.
     #[must_use]
-    pub fn delta(&self) -> Block {
+    pub fn dangerous_delta(&self) -> Block {
         self.delta
     }
 

@@ -64,7 +64,7 @@ fn assert_cot(delta: Block, q: &[Block], t: &[Block], choices: &[bool]) {
 fn correlated_relation_for_edge_sizes() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (mut s, mut r) = setup(&mut rng);
-    let delta = s.delta();
+    let delta = s.dangerous_delta();
     for n in [
         0usize, 1, 63, 64, 65, 127, 128, 129, 191, 192, 193, 1000, 4096,
     ] {
@@ -84,7 +84,7 @@ fn random_ot_outputs_follow_choices() {
     let (sp, seed) = s.extend(choices.len(), &msg, 1, &mut rng).unwrap();
     let (check, t, first) = rp.finish(&seed, 0).unwrap();
     let (q, _) = sp.finish(&check).unwrap();
-    let sent = random_sender_outputs(&hash, &q, s.delta(), first);
+    let sent = random_sender_outputs(&hash, &q, s.dangerous_delta(), first);
     let got = random_receiver_outputs(&hash, &t, first);
     for ((pair, g), &c) in sent.iter().zip(&got).zip(&choices) {
         assert_eq!(*g, pair[usize::from(c)]);
@@ -120,7 +120,7 @@ fn one_byte_tamper_of_u_is_caught_or_without_effect() {
     // then the check must catch it, otherwise the outputs must still be correct.
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let (mut s, mut r) = setup(&mut rng);
-    let delta = s.delta();
+    let delta = s.dangerous_delta();
     let n = 700;
     let words = words_for(n);
     let mut caught = 0;
