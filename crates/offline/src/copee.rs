@@ -126,6 +126,17 @@ pub struct Receiver<F: MascotField> {
     _f: core::marker::PhantomData<F>,
 }
 
+impl<F: MascotField> Drop for Receiver<F> {
+    fn drop(&mut self) {
+        // The bits of α_i: overwrite them before the memory is freed (the PRGs zeroize their
+        // own key schedules). `Choice` has no `Zeroize`; black_box keeps the stores alive.
+        for bit in &mut self.delta_bits {
+            *bit = Choice::from(0);
+        }
+        core::hint::black_box(&mut self.delta_bits);
+    }
+}
+
 impl<F: MascotField> core::fmt::Debug for Receiver<F> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("copee::Receiver")
@@ -206,8 +217,10 @@ pub async fn setup_sender<F: MascotField, T: Transport, R: rand_core::CryptoRng 
     cheat: Option<OtCheat>,
     rng: &mut R,
 ) -> Result<Sender<F>, OfflineError> {
-    let seeds = spdz_ot::base::send_with_cheat(t, peer, F::BITS, rng, cheat).await?;
-    Sender::new(peer, &seeds)
+    let mut seeds = spdz_ot::base::send_with_cheat(t, peer, F::BITS, rng, cheat).await?;
+    let sender = Sender::new(peer, &seeds);
+    zeroize::Zeroize::zeroize(&mut seeds);
+    sender
 }
 
 /// Initialize as P_B with `peer`: k base OTs as the base-OT receiver, choosing with the bits of
@@ -229,9 +242,13 @@ pub async fn setup_receiver<
 ) -> Result<Receiver<F>, OfflineError> {
     let d = key.dangerous_value();
     // Choice bits for the base OT (secret; the base OT keeps them so).
-    let choices: Vec<bool> = (0..F::BITS).map(|l| bool::from(d.bit(l))).collect();
-    let seeds = spdz_ot::base::receive_with_cheat(t, peer, &choices, rng, cheat).await?;
-    Receiver::new(peer, key, &seeds)
+    let mut choices: Vec<bool> = (0..F::BITS).map(|l| bool::from(d.bit(l))).collect();
+    let received = spdz_ot::base::receive_with_cheat(t, peer, &choices, rng, cheat).await;
+    zeroize::Zeroize::zeroize(&mut choices);
+    let mut seeds = received?;
+    let receiver = Receiver::new(peer, key, &seeds);
+    zeroize::Zeroize::zeroize(&mut seeds);
+    receiver
 }
 
 #[cfg(test)]

@@ -65,8 +65,10 @@ impl Sender {
         cheat: Option<OtCheat>,
     ) -> Result<Self, OtError> {
         // Δ's bits as choices: bool::from(Choice) is a data conversion, not a branch.
-        let bits: Vec<bool> = (0..KAPPA).map(|i| bool::from(delta.bit(i))).collect();
-        let mut keys = base::receive_with_cheat(t, peer, &bits, rng, cheat).await?;
+        let mut bits: Vec<bool> = (0..KAPPA).map(|i| bool::from(delta.bit(i))).collect();
+        let received = base::receive_with_cheat(t, peer, &bits, rng, cheat).await;
+        bits.zeroize();
+        let mut keys = received?;
         let core = SenderCore::new(delta, &keys);
         keys.zeroize();
         Ok(Self {
