@@ -123,8 +123,12 @@ pub fn keygen_to_files(party: PartyId, certificate: &Path, key: &Path) -> Result
 /// # Errors
 /// [`NetError::KeyMaterial`] when there is no valid PEM certificate.
 pub fn certificate_from_pem(pem: &[u8]) -> Result<CertificateDer<'static>, NetError> {
-    CertificateDer::from_pem_slice(pem)
-        .map_err(|e| NetError::KeyMaterial(format!("no PEM certificate: {e}")))
+    let der = CertificateDer::from_pem_slice(pem)
+        .map_err(|e| NetError::KeyMaterial(format!("no PEM certificate: {e}")))?;
+    if der.is_empty() {
+        return Err(NetError::KeyMaterial("empty PEM certificate".into()));
+    }
+    Ok(der)
 }
 
 /// Parses the first private key of a PEM document.
@@ -133,8 +137,12 @@ pub fn certificate_from_pem(pem: &[u8]) -> Result<CertificateDer<'static>, NetEr
 /// [`NetError::KeyMaterial`] when there is no valid PEM private key (the message never contains
 /// key bytes).
 pub fn key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, NetError> {
-    PrivateKeyDer::from_pem_slice(pem)
-        .map_err(|e| NetError::KeyMaterial(format!("no PEM private key: {e}")))
+    let key = PrivateKeyDer::from_pem_slice(pem)
+        .map_err(|e| NetError::KeyMaterial(format!("no PEM private key: {e}")))?;
+    if key.secret_der().is_empty() {
+        return Err(NetError::KeyMaterial("empty PEM private key".into()));
+    }
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -172,5 +180,17 @@ mod tests {
             keygen_to_files(3, &c, &k),
             Err(NetError::KeyMaterial(_))
         ));
+    }
+
+    /// Found by the `net_pem` fuzz target: an empty PEM block decoded to empty DER.
+    #[test]
+    fn empty_pem_blocks_are_refused() {
+        let cert = b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            certificate_from_pem(cert),
+            Err(NetError::KeyMaterial(_))
+        ));
+        let key = b"-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n";
+        assert!(matches!(key_from_pem(key), Err(NetError::KeyMaterial(_))));
     }
 }

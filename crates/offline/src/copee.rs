@@ -177,7 +177,10 @@ impl<F: MascotField> Receiver<F> {
     pub fn extend(&mut self, m: usize, msg: &[u8]) -> Result<Vec<F>, OfflineError> {
         let k = F::BITS;
         let what = "COPEe extend message";
-        if msg.len() != k * m * F::BYTES {
+        // The expected length, computed without overflow: an impossible `m` (from the caller)
+        // cannot match any message.
+        let expected = k.checked_mul(m).and_then(|x| x.checked_mul(F::BYTES));
+        if expected != Some(msg.len()) {
             return Err(OfflineError::MalformedMessage {
                 from: self.peer,
                 what,

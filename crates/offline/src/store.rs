@@ -559,6 +559,8 @@ impl<F: Field> FileStore<F> {
     }
 
     /// Runs `take` on the in-memory material after persisting the watermark it will leave.
+    /// `bump` must saturate: a request near `usize::MAX` then fails the check as exhausted
+    /// instead of overflowing (found by the `offline_store_tagged` fuzz target).
     fn hand_out<X>(
         &mut self,
         bump: impl FnOnce(&mut Used),
@@ -584,19 +586,28 @@ impl<F: Field> Preprocessing<F> for FileStore<F> {
         &self.inner.key
     }
     fn triples(&mut self, n: usize) -> Result<Triples<F>, OfflineError> {
-        self.hand_out(|u| u.triples += n, |m| m.triples(n))
+        self.hand_out(
+            |u| u.triples = u.triples.saturating_add(n),
+            |m| m.triples(n),
+        )
     }
     fn squares(&mut self, n: usize) -> Result<(AuthShares<F>, AuthShares<F>), OfflineError> {
-        self.hand_out(|u| u.squares += n, |m| m.squares(n))
+        self.hand_out(
+            |u| u.squares = u.squares.saturating_add(n),
+            |m| m.squares(n),
+        )
     }
     fn bits(&mut self, n: usize) -> Result<AuthShares<F>, OfflineError> {
-        self.hand_out(|u| u.bits += n, |m| m.bits(n))
+        self.hand_out(|u| u.bits = u.bits.saturating_add(n), |m| m.bits(n))
     }
     fn input_masks(&mut self, owner: PartyId, n: usize) -> Result<InputMasks<F>, OfflineError> {
         if owner >= self.inner.parties {
             return Err(OfflineError::ApiMisuse("input mask owner out of range"));
         }
-        self.hand_out(|u| u.masks[owner] += n, |m| m.input_masks(owner, n))
+        self.hand_out(
+            |u| u.masks[owner] = u.masks[owner].saturating_add(n),
+            |m| m.input_masks(owner, n),
+        )
     }
 }
 
@@ -650,6 +661,30 @@ mod tests {
         let fs = parse(&bytes, &session).unwrap();
         assert_eq!(fs.remaining().triples_left(), 3);
         assert_eq!(fs.remaining().input_masks_left(2), 2);
+    }
+
+    /// Regression (fuzz target `offline_store_tagged`): once anything was used, a request for
+    /// `usize::MAX` overflowed the usage counter and panicked.
+    #[test]
+    fn a_request_near_usize_max_is_exhausted_not_an_overflow() {
+        let (bytes, session) = sample_file();
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_path(dir.path(), 1);
+        fs::write(&path, &bytes).unwrap();
+        let mut store = FileStore::<Fp>::open(&path, 1, &session).unwrap();
+        store.triples(1).unwrap();
+        assert!(matches!(
+            store.triples(usize::MAX),
+            Err(OfflineError::Exhausted { .. })
+        ));
+        store.input_masks(0, 1).unwrap();
+        assert!(matches!(
+            store.input_masks(0, usize::MAX),
+            Err(OfflineError::Exhausted { .. })
+        ));
+        // What is left is still handed out, once.
+        assert_eq!(store.triples(2).unwrap().a.len(), 2);
+        assert!(store.triples(1).is_err());
     }
 
     proptest! {
