@@ -40,10 +40,10 @@ struct JobArgs {
     #[arg(long, default_value_t = 100_000)]
     count: usize,
     /// Offline workers (must be the same at every party).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
     /// Offline triples per batch (must be the same at every party).
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 1024)]
     batch: usize,
     /// Print one JSON object instead of a summary.
     #[arg(long)]
