@@ -14,36 +14,17 @@ use spdz_offline::{Params, generate};
 use spdz_online::{MulReport, Party, run_multiplications};
 
 use crate::exit::Failure;
-use crate::local::{PartyJob, TransportKind, honest_aborts, report_aborts, run_local};
+use crate::local::{LocalArgs, PartyJob, honest_aborts, report_aborts, run_local};
 use crate::triples::View;
 
 /// Arguments of `spdz mul`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Number of parties (all run in this process).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..=64))]
-    parties: u16,
-    /// Number of multiplications (and so of triples made offline).
-    #[arg(long, default_value_t = 100_000)]
-    count: usize,
-    /// How the parties talk.
-    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
-    transport: TransportKind,
-    /// Offline workers per party.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
-    threads: u16,
-    /// Offline triples per batch.
-    #[arg(long, default_value_t = 1024)]
-    batch: usize,
-    /// Print one JSON object instead of a summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    local: LocalArgs,
     /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`).
     #[arg(long, value_parser = cheat_names(), requires = "cheater")]
     cheat: Option<String>,
-    /// The id of the cheating party (0-based).
-    #[arg(long, requires = "cheat")]
-    cheater: Option<usize>,
 }
 
 /// A cheat of either phase.
@@ -153,40 +134,24 @@ impl PartyJob for Job {
 }
 
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
-    let n = usize::from(args.parties);
-    let cheat = match (&args.cheat, args.cheater) {
-        (Some(name), Some(who)) => {
-            if who >= n {
-                return Err(Failure::Usage(anyhow::anyhow!(
-                    "--cheater {who} is not a party id (0..{n})"
-                )));
-            }
-            let cheat = parse_cheat(name)
-                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
-            Some((cheat, who))
-        }
-        _ => None,
-    };
-    if args.count == 0 || args.batch == 0 {
-        return Err(Failure::Usage(anyhow::anyhow!(
-            "--count and --batch must be positive"
-        )));
-    }
+    let local = &args.local;
+    let n = local.n();
+    let cheat = local.validate(args.cheat.as_deref(), parse_cheat)?;
     let job = Job {
         params: Params {
-            triples: args.count,
+            triples: local.count,
             input_masks: 1,
-            batch_size: args.batch,
-            threads: usize::from(args.threads),
+            batch_size: local.batch,
+            threads: usize::from(local.threads),
             ..Params::default()
         },
-        count: args.count,
+        count: local.count,
         cheat,
     };
-    let outcomes = run_local(args.transport, n, job)?;
+    let outcomes = run_local(local.transport, n, job)?;
     let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
     if !aborts.is_empty() {
-        return Err(report_aborts(&aborts, args.json));
+        return Err(report_aborts(&aborts, local.json));
     }
     if let Some((c, who)) = cheat {
         return Err(Failure::Internal(anyhow::anyhow!(
@@ -199,14 +164,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             "the revealed result differs from the plaintext one"
         )));
     }
-    let view = View {
-        parties: n,
-        count: args.count,
-        transport: args.transport.name(),
-        threads: args.threads,
-        json: args.json,
-    };
-    print_summary(&view, &reports);
+    print_summary(&local.view(), &reports);
     Ok(())
 }
 

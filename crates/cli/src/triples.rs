@@ -13,41 +13,20 @@ use spdz_net::{PartyId, Transport};
 use spdz_offline::{Cheat, Params, Report};
 
 use crate::exit::Failure;
-use crate::local::{PartyJob, TransportKind, honest_aborts, report_aborts, run_local};
+use crate::local::{LocalArgs, PartyJob, honest_aborts, report_aborts, run_local};
 
 /// Arguments of `spdz triples`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Number of parties (all run in this process).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..=64))]
-    parties: u16,
-    /// Number of authenticated triples to make.
-    #[arg(long, default_value_t = 100_000)]
-    count: usize,
-    /// How the parties talk.
-    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
-    transport: TransportKind,
-    /// Independent batches run on this many workers per party. Two overlap one batch's
-    /// computation with another's communication (measured: about 1.4× one worker on 2 cores).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
-    threads: u16,
-    /// Triples per batch (memory is bounded by the batch). Smaller batches pipeline better
-    /// between workers; 1024 measured fastest on 2 cores.
-    #[arg(long, default_value_t = 1024)]
-    batch: usize,
+    #[command(flatten)]
+    local: LocalArgs,
     /// Write each party's triples to DIR/party-<id>.spdzprep (versioned, integrity-tagged,
     /// with a consumption watermark beside it).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Print one JSON object instead of a summary.
-    #[arg(long)]
-    json: bool,
     /// Make one party deviate from the protocol, to watch the honest parties catch it.
     #[arg(long, value_parser = cheat_names(), requires = "cheater")]
     cheat: Option<String>,
-    /// The id of the cheating party (0-based).
-    #[arg(long, requires = "cheat")]
-    cheater: Option<usize>,
 }
 
 pub(crate) fn cheat_names() -> PossibleValuesParser {
@@ -96,46 +75,30 @@ impl PartyJob for Job {
 }
 
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
-    let n = usize::from(args.parties);
-    let cheat = match (&args.cheat, args.cheater) {
-        (Some(name), Some(who)) => {
-            if who >= n {
-                return Err(Failure::Usage(anyhow::anyhow!(
-                    "--cheater {who} is not a party id (0..{n})"
-                )));
-            }
-            let cheat = Cheat::from_name(name)
-                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
-            Some((cheat, who))
-        }
-        _ => None,
-    };
-    if args.count == 0 || args.batch == 0 {
-        return Err(Failure::Usage(anyhow::anyhow!(
-            "--count and --batch must be positive"
-        )));
-    }
+    let local = &args.local;
+    let n = local.n();
+    let cheat = local.validate(args.cheat.as_deref(), Cheat::from_name)?;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
     }
     let job = Job {
         params: Params {
-            triples: args.count,
-            batch_size: args.batch,
-            threads: usize::from(args.threads),
+            triples: local.count,
+            batch_size: local.batch,
+            threads: usize::from(local.threads),
             ..Params::default()
         },
         cheat,
         out: args.out.clone(),
     };
     let start = Instant::now();
-    let outcomes = run_local(args.transport, n, job)?;
+    let outcomes = run_local(local.transport, n, job)?;
     let seconds = start.elapsed().as_secs_f64();
 
     let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
     if !aborts.is_empty() {
-        return Err(report_aborts(&aborts, args.json));
+        return Err(report_aborts(&aborts, local.json));
     }
     if let Some((c, who)) = cheat {
         // Every honest party finished: the cheat went unnoticed. That must never happen.
@@ -156,14 +119,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         }
     }
     let reports: Vec<Report> = made.into_iter().map(|m| m.report).collect();
-    let view = View {
-        parties: n,
-        count: args.count,
-        transport: args.transport.name(),
-        threads: args.threads,
-        json: args.json,
-    };
-    print_summary(&view, seconds, &reports, &stored);
+    print_summary(&local.view(), seconds, &reports, &stored);
     Ok(())
 }
 
