@@ -4,20 +4,21 @@
 //! We implement the paper's OT from a key agreement whose messages are uniform group elements
 //! (here Diffie–Hellman on ristretto255, whose points are uniform over the group and whose
 //! encodings decode canonically), in its one-round form with a random-oracle "two-to-one"
-//! encoding of the receiver's message. The message flow and the per-OT steps were cross-checked
-//! against libOTe's `MasnyRindal` (the authors' implementation); the paper text itself could
-//! not be retrieved while this was written, so figure numbers are deliberately not cited.
+//! encoding of the receiver's message: §4, Figure 8 (1-out-of-n OT from one-round key
+//! agreement, n = 2) of the revised ePrint version (the one acknowledging the fixed UC flaws;
+//! see `papers/ot.md`). The message flow was also cross-checked against libOTe's `MasnyRindal`.
+//! As in Figure 8, each slot j has its own random oracle H_j.
 //!
 //! | step (one batch of `n` OTs, session id `sid`)                                   | function |
 //! |---------------------------------------------------------------------------------|----------|
 //! | S: a ← Z_ℓ, A = a·G, send A (once per batch)                                     | [`Sender::new`] |
 //! | R, OT i with choice c: b_i ← Z_ℓ, B_i = b_i·G; r_{1−c} ← uniform point;          | [`Receiver::new`] |
-//! |   r_c = B_i − H(sid, i, r_{1−c}); send (r_0, r_1) (slots placed with `subtle`)   | |
+//! |   r_c = B_i − H_c(sid, i, r_{1−c}); send (r_0, r_1) (slots placed with `subtle`) | |
 //! | S: check A ≠ 0 was not needed (own); decode (r_0, r_1) canonically, reject 0;    | [`Sender::finish`] |
-//! |   K_j = a·(r_j + H(sid, i, r_{1−j})), k_j = KDF(sid, i, j, A, r_0, r_1, K_j)     | |
+//! |   K_j = a·(r_j + H_j(sid, i, r_{1−j})), k_j = KDF(sid, i, j, A, r_0, r_1, K_j) | |
 //! | R: decode A canonically, reject the identity; k_c = KDF(sid, i, c, A, r_0, r_1, b_i·A) | [`Receiver::finish`] |
 //!
-//! H: SHA-512("spdz-ot/base/mr19/h2g" ‖ sid ‖ i ‖ r) mapped to the group by ristretto's
+//! H_j: SHA-512("spdz-ot/base/mr19/h2g" ‖ sid ‖ i ‖ j ‖ r) mapped to the group by ristretto's
 //! Elligator-based `from_uniform_bytes` (uniform, as the proof needs of its random oracle).
 //! KDF: the first 16 bytes of SHA-256("spdz-ot/base/mr19/kdf" ‖ sid ‖ i ‖ j ‖ A ‖ r_0 ‖ r_1 ‖ K).
 //!
@@ -175,12 +176,15 @@ fn index_bytes(i: usize) -> [u8; 8] {
     (i as u64).to_le_bytes()
 }
 
-/// H(sid, i, r): random oracle onto the group.
-fn hash_to_group(sid: &SessionId, i: usize, r: &CompressedRistretto) -> RistrettoPoint {
+/// H_j(sid, i, r): the random oracle of slot `j` onto the group (Masny–Rindal Fig. 8 uses an
+/// independent oracle per slot; the slot byte makes them independent). `slot` may be secret
+/// (the receiver's choice): it is hashed as data, which takes the same time for 0 and 1.
+fn hash_to_group(sid: &SessionId, i: usize, slot: u8, r: &CompressedRistretto) -> RistrettoPoint {
     let mut h = Sha512::new();
     h.update(b"spdz-ot/base/mr19/h2g");
     h.update(sid);
     h.update(index_bytes(i));
+    h.update([slot]);
     h.update(r.as_bytes());
     let digest = h.finalize();
     let mut wide = [0u8; 64];
@@ -284,9 +288,9 @@ impl Sender {
         }
         let mut out = Vec::with_capacity(self.count);
         for (i, (enc, pts)) in msg.pairs.iter().enumerate() {
-            // B_j = r_j + H(sid, i, r_{1−j}); K_j = a·B_j
-            let b0 = pts[0] + hash_to_group(&self.sid, i, &enc[1]);
-            let b1 = pts[1] + hash_to_group(&self.sid, i, &enc[0]);
+            // B_j = r_j + H_j(sid, i, r_{1−j}); K_j = a·B_j
+            let b0 = pts[0] + hash_to_group(&self.sid, i, 0, &enc[1]);
+            let b1 = pts[1] + hash_to_group(&self.sid, i, 1, &enc[0]);
             let k0 = self.a * b0;
             let k1 = self.a * b1;
             out.push([
@@ -348,10 +352,10 @@ impl Receiver {
             let c = Choice::from(u8::from(c));
             let b = Scalar::random(rng);
             let big_b = &b * RISTRETTO_BASEPOINT_TABLE;
-            // r_{1−c}: a uniform point; r_c = B − H(sid, i, r_{1−c}).
+            // r_{1−c}: a uniform point; r_c = B − H_c(sid, i, r_{1−c}).
             let r_not = RistrettoPoint::random(rng);
             let r_not_enc = r_not.compress();
-            let r_c = big_b - hash_to_group(&sid, i, &r_not_enc);
+            let r_c = big_b - hash_to_group(&sid, i, c.unwrap_u8(), &r_not_enc);
             // Place the two points without branching on c.
             let p0 = RistrettoPoint::conditional_select(&r_c, &r_not, c);
             let p1 = RistrettoPoint::conditional_select(&r_not, &r_c, c);
