@@ -203,3 +203,56 @@ fn five_parties_100k_triples() {
     let ps = run(5, &p);
     check_all(5, &p, ps);
 }
+
+/// The progress counter of `generate_with_progress` ends at exactly the triples asked for,
+/// counted batch by batch over several workers.
+#[test]
+fn progress_counts_every_checked_triple() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use spdz::net::Transport;
+    use spdz::offline::generate_with_progress;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let counters: Vec<Arc<AtomicUsize>> = (0..2).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+    rt.block_on(async {
+        let tasks: Vec<_> = MemoryTransport::mesh(2)
+            .into_iter()
+            .map(|t| {
+                let progress = Arc::clone(&counters[t.id()]);
+                tokio::spawn(async move {
+                    let params = Params {
+                        triples: 70,
+                        batch_size: 16,
+                        threads: 2,
+                        ..Params::default()
+                    };
+                    let mut rng =
+                        <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(
+                            t.id() as u64
+                        );
+                    generate_with_progress::<spdz::field::Fp, _, _>(
+                        &t,
+                        &params,
+                        None,
+                        &mut rng,
+                        Some(progress),
+                    )
+                    .await
+                    .map(|_| ())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    });
+    for c in &counters {
+        assert_eq!(c.load(Ordering::Relaxed), 70);
+    }
+}

@@ -10,6 +10,7 @@ mod keygen;
 mod local;
 mod mul;
 mod party;
+mod progress;
 mod selftest;
 mod triples;
 

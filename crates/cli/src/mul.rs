@@ -4,17 +4,20 @@
 //! online part is one Beaver round for the whole vector, the output opening, and the checks that
 //! must pass before that output is released (input broadcast consistency, Π_MACCheck).
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use spdz::AbortKind;
 use spdz_field::{Field, Fp};
 use spdz_net::{PartyId, Transport};
-use spdz_offline::{Params, generate};
+use spdz_offline::{Params, generate_with_progress};
 use spdz_online::{MulReport, Party, run_multiplications};
 
 use crate::exit::Failure;
 use crate::local::{LocalArgs, PartyJob, honest_aborts, report_aborts, run_local};
+use crate::progress::Progress;
 use crate::triples::View;
 
 /// Arguments of `spdz mul`.
@@ -79,6 +82,8 @@ pub(crate) struct Job {
     pub(crate) params: Params,
     pub(crate) count: usize,
     pub(crate) cheat: Option<(AnyCheat, PartyId)>,
+    /// Which party reports its offline triples done so far, and where (for a progress bar).
+    pub(crate) progress: Option<(PartyId, Arc<AtomicUsize>)>,
 }
 
 impl PartyJob for Job {
@@ -93,10 +98,18 @@ impl PartyJob for Job {
         };
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
         let start = Instant::now();
-        let (prep, report) =
-            generate::<Fp, _, _>(&transport, &self.params, offline_cheat, &mut rng)
-                .await
-                .map_err(|e| AbortKind::from(&e))?;
+        let progress = self
+            .progress
+            .and_then(|(who, counter)| (who == me).then_some(counter));
+        let (prep, report) = generate_with_progress::<Fp, _, _>(
+            &transport,
+            &self.params,
+            offline_cheat,
+            &mut rng,
+            progress,
+        )
+        .await
+        .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
         let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
         if let Some(AnyCheat::Online(c)) = cheat {
@@ -137,6 +150,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let local = &args.local;
     let n = local.n();
     let cheat = local.validate(args.cheat.as_deref(), parse_cheat)?;
+    let bar = Progress::start(local.count, "offline triples");
     let job = Job {
         params: Params {
             triples: local.count,
@@ -147,8 +161,10 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         },
         count: local.count,
         cheat,
+        progress: bar.as_ref().map(|b| (0, b.counter())),
     };
     let outcomes = run_local(local.transport, n, job)?;
+    drop(bar);
     let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
     if !aborts.is_empty() {
         return Err(report_aborts(&aborts, local.json));

@@ -13,6 +13,7 @@ use spdz_offline::{Cheat, Params};
 
 use crate::exit::Failure;
 use crate::local::{PartyJob, report_aborts};
+use crate::progress::Progress;
 use crate::{mul, triples};
 
 /// Arguments of `spdz party`.
@@ -100,6 +101,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         // A handle on the same links, kept to close them gracefully once the job is done: a
         // plain drop could cut off a peer's last frames with a TCP reset.
         let links = transport.clone();
+        let bar = Progress::start(job_args.count, "triples");
         let start = Instant::now();
         match &args.job {
             Job::Triples(_) => {
@@ -116,6 +118,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
                     params,
                     cheat: offline_cheat,
                     out: None,
+                    progress: bar.as_ref().map(|b| (me, b.counter())),
                 };
                 let made = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
                 triples::print_summary(&view, start.elapsed().as_secs_f64(), &[made.report], &[]);
@@ -125,6 +128,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
                     params,
                     count: job_args.count,
                     cheat: cheat.map(|c| (c, me)),
+                    progress: bar.as_ref().map(|b| (me, b.counter())),
                 };
                 let report = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
                 mul::print_summary(&view, &[report]);

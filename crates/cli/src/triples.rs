@@ -4,6 +4,8 @@
 //! COPEe authentication, sacrifice, MAC checks) over its own transport; nothing is dealt.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -14,6 +16,7 @@ use spdz_offline::{Cheat, Params, Report};
 
 use crate::exit::Failure;
 use crate::local::{LocalArgs, PartyJob, honest_aborts, report_aborts, run_local};
+use crate::progress::Progress;
 
 /// Arguments of `spdz triples`.
 #[derive(Debug, clap::Args)]
@@ -42,6 +45,8 @@ pub(crate) struct Job {
     pub(crate) cheat: Option<(Cheat, PartyId)>,
     /// Where to store the material, if anywhere.
     pub(crate) out: Option<PathBuf>,
+    /// Which party reports its triples done so far, and where (for a progress bar).
+    pub(crate) progress: Option<(PartyId, Arc<AtomicUsize>)>,
 }
 
 /// One party's result: its report, and where its material went (or why it could not be
@@ -59,10 +64,18 @@ impl PartyJob for Job {
             .cheat
             .and_then(|(c, who)| (who == transport.id()).then_some(c));
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
-        let (material, report) =
-            spdz_offline::generate::<Fp, _, _>(&transport, &self.params, cheat, &mut rng)
-                .await
-                .map_err(|e| AbortKind::from(&e))?;
+        let progress = self
+            .progress
+            .and_then(|(who, counter)| (who == transport.id()).then_some(counter));
+        let (material, report) = spdz_offline::generate_with_progress::<Fp, _, _>(
+            &transport,
+            &self.params,
+            cheat,
+            &mut rng,
+            progress,
+        )
+        .await
+        .map_err(|e| AbortKind::from(&e))?;
         // Only material whose every check passed gets here; it is written to this party's own
         // file, or dropped (and zeroized) when only measuring.
         let stored = self.out.map(|dir| {
@@ -82,6 +95,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
     }
+    let bar = Progress::start(local.count, "triples");
     let job = Job {
         params: Params {
             triples: local.count,
@@ -91,9 +105,11 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         },
         cheat,
         out: args.out.clone(),
+        progress: bar.as_ref().map(|b| (0, b.counter())),
     };
     let start = Instant::now();
     let outcomes = run_local(local.transport, n, job)?;
+    drop(bar);
     let seconds = start.elapsed().as_secs_f64();
 
     let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));

@@ -20,6 +20,8 @@
 //! | squares, bits | open e = x − y, then a² | `sacrifice` |
 //! | Π_MACCheck | on every value opened in the batch | `mac_check` |
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rand_chacha::ChaCha20Rng;
@@ -637,6 +639,27 @@ where
     T: Transport + 'static,
     R: rand_core::CryptoRng + Send + ?Sized,
 {
+    generate_with_progress(t, params, cheat, rng, None).await
+}
+
+/// [`generate`], adding to `progress` the number of triples of every batch as soon as that
+/// batch has passed all its checks (for a progress display; the count is public).
+///
+/// # Errors
+///
+/// As [`generate`].
+pub async fn generate_with_progress<F, T, R>(
+    t: &T,
+    params: &Params,
+    cheat: Option<Cheat>,
+    rng: &mut R,
+    progress: Option<Arc<AtomicUsize>>,
+) -> Result<(MemoryPreprocessing<F>, Report), OfflineError>
+where
+    F: MascotField,
+    T: Transport + 'static,
+    R: rand_core::CryptoRng + Send + ?Sized,
+{
     let started = Instant::now();
     let (me, n) = (t.id(), t.parties());
     if n < 2 || me >= n {
@@ -680,6 +703,7 @@ where
                 cheat,
                 fresh_rng(rng),
                 batches_of(0),
+                progress.clone(),
             )
             .await,
         ]
@@ -691,8 +715,9 @@ where
             let rng_w = fresh_rng(rng);
             let my_plans = batches_of(w);
             let base = base_of(w);
+            let progress = progress.clone();
             handles.push(tokio::spawn(async move {
-                run_worker(&tw, base, key, cheat, rng_w, my_plans).await
+                run_worker(&tw, base, key, cheat, rng_w, my_plans, progress).await
             }));
         }
         let mut results = Vec::with_capacity(workers);
@@ -775,6 +800,7 @@ async fn run_worker<F: MascotField, T: Transport>(
     cheat: Option<Cheat>,
     rng: ChaCha20Rng,
     plans: Vec<Plan>,
+    progress: Option<Arc<AtomicUsize>>,
 ) -> WorkerResult<F> {
     if plans.is_empty() {
         return Ok((Vec::new(), StepTimes::default()));
@@ -783,6 +809,9 @@ async fn run_worker<F: MascotField, T: Transport>(
     let mut outs = Vec::with_capacity(plans.len());
     for p in plans {
         outs.push(w.batch(p).await?);
+        if let Some(done) = &progress {
+            done.fetch_add(p.triples, Ordering::Relaxed);
+        }
     }
     Ok((outs, w.times))
 }

@@ -46,7 +46,7 @@ pub mod triple;
 pub use cheat::{Cheat, ExpectedAbort};
 pub use error::OfflineError;
 pub use field_ext::MascotField;
-pub use generate::{Params, Report, StepTimes, generate};
+pub use generate::{Params, Report, StepTimes, generate, generate_with_progress};
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
 pub use store::{FileStore, SessionId, StoreError};
