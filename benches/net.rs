@@ -12,10 +12,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use spdz::net::{
-    MemoryTransport, PeerInfo, Step, TlsOptions, TlsSetup, TlsTransport, Transport, keygen,
-};
-use tokio::net::TcpListener;
+use spdz::net::{MemoryTransport, Step, TlsOptions, TlsTransport, Transport};
 use tokio::runtime::Runtime;
 
 const MIB: usize = 1 << 20;
@@ -30,39 +27,9 @@ fn runtime() -> Runtime {
 }
 
 async fn tls_mesh(n: usize) -> Vec<TlsTransport> {
-    let mut listeners = Vec::new();
-    let mut ids = Vec::new();
-    let mut parties = Vec::new();
-    for i in 0..n {
-        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let keys = keygen(i).unwrap();
-        parties.push(PeerInfo {
-            address: l.local_addr().unwrap().to_string(),
-            certificate: keys.identity.certificate.clone(),
-        });
-        ids.push(keys.identity);
-        listeners.push(Some(l));
-    }
-    let tasks: Vec<_> = ids
-        .into_iter()
-        .zip(listeners)
-        .enumerate()
-        .map(|(me, (identity, l))| {
-            let setup = TlsSetup {
-                me,
-                session: 1,
-                parties: parties.clone(),
-                identity,
-                options: TlsOptions::default(),
-            };
-            tokio::spawn(TlsTransport::connect_with_listener(setup, l))
-        })
-        .collect();
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await.unwrap().unwrap());
-    }
-    out
+    TlsTransport::loopback_mesh(n, 1, TlsOptions::default())
+        .await
+        .unwrap()
 }
 
 /// Runs `iters` exchange-all rounds of `len` bytes in every party; returns the wall time.

@@ -10,9 +10,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use spdz_field::Fp;
-use spdz_net::{MemoryTransport, PeerInfo, TlsOptions, TlsSetup, TlsTransport, Transport, keygen};
+use spdz_net::{MemoryTransport, TlsOptions, TlsTransport, Transport};
 use spdz_offline::{Params, Report, generate};
-use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
 fn runtime() -> Runtime {
@@ -58,37 +57,9 @@ async fn run_on<T: Transport + 'static>(ts: Vec<T>, count: usize) -> (Duration, 
 }
 
 async fn tls_mesh(n: usize) -> Vec<TlsTransport> {
-    let keys: Vec<_> = (0..n).map(|i| keygen(i).unwrap()).collect();
-    let mut listeners = Vec::new();
-    let mut parties = Vec::new();
-    for k in &keys {
-        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        parties.push(PeerInfo {
-            address: l.local_addr().unwrap().to_string(),
-            certificate: k.identity.certificate.clone(),
-        });
-        listeners.push(l);
-    }
-    let hs: Vec<_> = keys
-        .into_iter()
-        .zip(listeners)
-        .enumerate()
-        .map(|(me, (k, l))| {
-            let setup = TlsSetup {
-                me,
-                session: 4343,
-                parties: parties.clone(),
-                identity: k.identity,
-                options: TlsOptions::default(),
-            };
-            tokio::spawn(TlsTransport::connect_with_listener(setup, Some(l)))
-        })
-        .collect();
-    let mut out = Vec::new();
-    for h in hs {
-        out.push(h.await.unwrap().unwrap());
-    }
-    out
+    TlsTransport::loopback_mesh(n, 4343, TlsOptions::default())
+        .await
+        .unwrap()
 }
 
 fn print(label: &str, count: usize, secs: f64, r: &Report) {

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use spdz_net::{MemoryTransport, PeerInfo, TlsOptions, TlsSetup, TlsTransport, Transport, keygen};
+use spdz_net::{MemoryTransport, TlsOptions, TlsTransport, Transport};
 use spdz_ot::{base, kos};
-use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
 fn runtime() -> Runtime {
@@ -28,36 +27,11 @@ fn memory_pair() -> (MemoryTransport, MemoryTransport) {
 }
 
 async fn tls_pair() -> (TlsTransport, TlsTransport) {
-    let k0 = keygen(0).unwrap();
-    let k1 = keygen(1).unwrap();
-    let l0 = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr0 = l0.local_addr().unwrap().to_string();
-    let parties = vec![
-        PeerInfo {
-            address: addr0,
-            certificate: k0.identity.certificate.clone(),
-        },
-        PeerInfo {
-            address: "127.0.0.1:1".into(),
-            certificate: k1.identity.certificate.clone(),
-        },
-    ];
-    let setup = |me, identity| TlsSetup {
-        me,
-        session: 4242,
-        parties: parties.clone(),
-        identity,
-        options: TlsOptions::default(),
-    };
-    let a = tokio::spawn(TlsTransport::connect_with_listener(
-        setup(0, k0.identity),
-        Some(l0),
-    ));
-    let b = tokio::spawn(TlsTransport::connect_with_listener(
-        setup(1, k1.identity),
-        None,
-    ));
-    (a.await.unwrap().unwrap(), b.await.unwrap().unwrap())
+    let mut mesh = TlsTransport::loopback_mesh(2, 4242, TlsOptions::default())
+        .await
+        .unwrap()
+        .into_iter();
+    (mesh.next().unwrap(), mesh.next().unwrap())
 }
 
 /// Runs `iters` base-OT batches of 128 between the pair; returns the elapsed time.

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use spdz::{AbortClass, AbortKind};
-use spdz_net::{MemoryTransport, PartyId, PeerInfo, TlsOptions, TlsSetup, TlsTransport, Transport};
-use tokio::net::TcpListener;
+use spdz_net::{MemoryTransport, PartyId, TlsOptions, TlsTransport, Transport};
 
 use crate::exit::Failure;
 
@@ -112,47 +111,14 @@ pub(crate) type Outcome<V> = (PartyId, Result<V, AbortKind>);
 
 /// Builds `n` TLS transports connected over loopback, each with its own certificate.
 async fn tls_mesh(n: usize) -> anyhow::Result<Vec<TlsTransport>> {
-    let mut listeners = Vec::with_capacity(n);
-    let mut identities = Vec::with_capacity(n);
-    let mut parties = Vec::with_capacity(n);
-    for i in 0..n {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("binding a loopback port")?;
-        let keys = spdz_net::keygen(i).context("generating a party certificate")?;
-        parties.push(PeerInfo {
-            address: listener.local_addr()?.to_string(),
-            certificate: keys.identity.certificate.clone(),
-        });
-        identities.push(keys.identity);
-        listeners.push(Some(listener));
-    }
-    let session: u64 = rand::random();
     let options = TlsOptions {
         connect_timeout: Duration::from_secs(30),
         timeout: Some(Duration::from_secs(120)),
         ..TlsOptions::default()
     };
-    let tasks: Vec<_> = identities
-        .into_iter()
-        .zip(listeners)
-        .enumerate()
-        .map(|(me, (identity, listener))| {
-            let setup = TlsSetup {
-                me,
-                session,
-                parties: parties.clone(),
-                identity,
-                options: options.clone(),
-            };
-            tokio::spawn(TlsTransport::connect_with_listener(setup, listener))
-        })
-        .collect();
-    let mut out = Vec::with_capacity(n);
-    for task in tasks {
-        out.push(task.await.context("TLS setup task")??);
-    }
-    Ok(out)
+    TlsTransport::loopback_mesh(n, rand::random(), options)
+        .await
+        .context("connecting the parties over TLS loopback")
 }
 
 /// Runs `party` once per transport, each on its own task, and collects every party's outcome

@@ -954,6 +954,61 @@ impl TlsTransport {
         Self::connect_with_listener(setup, listener).await
     }
 
+    /// All `n` parties of a deployment in this process, over TCP on 127.0.0.1 with mutual TLS:
+    /// a fresh key and pinned certificate per party, ephemeral ports, one `session`. The real
+    /// handshake and record layer run, so this measures the cost of the secure channel (the
+    /// `--transport tls` of the CLI, and the benches). Returned in party order.
+    ///
+    /// # Errors
+    /// [`NetError::Io`] if a port cannot be bound; [`NetError::KeyMaterial`] if key generation
+    /// fails; anything [`TlsTransport::connect_with_listener`] returns.
+    pub async fn loopback_mesh(
+        n: usize,
+        session: u64,
+        options: TlsOptions,
+    ) -> Result<Vec<Self>, NetError> {
+        let io = |e: std::io::Error| NetError::Io {
+            peer: None,
+            source: Arc::new(e),
+        };
+        let mut listeners = Vec::with_capacity(n);
+        let mut identities = Vec::with_capacity(n);
+        let mut parties = Vec::with_capacity(n);
+        for i in 0..n {
+            let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
+            let keys = crate::keys::keygen(i)?;
+            parties.push(PeerInfo {
+                address: listener.local_addr().map_err(io)?.to_string(),
+                certificate: keys.identity.certificate.clone(),
+            });
+            identities.push(keys.identity);
+            listeners.push(Some(listener));
+        }
+        let tasks: Vec<_> = identities
+            .into_iter()
+            .zip(listeners)
+            .enumerate()
+            .map(|(me, (identity, listener))| {
+                let setup = TlsSetup {
+                    me,
+                    session,
+                    parties: parties.clone(),
+                    identity,
+                    options: options.clone(),
+                };
+                tokio::spawn(Self::connect_with_listener(setup, listener))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for task in tasks {
+            let joined = task
+                .await
+                .map_err(|e| io(std::io::Error::other(format!("setup task failed: {e}"))))?;
+            out.push(joined?);
+        }
+        Ok(out)
+    }
+
     /// Connects the mesh using an already bound listener (e.g. bound to port 0 before the
     /// addresses were known). `listener` may be `None` only for the last party, which accepts
     /// no connections.
@@ -1769,5 +1824,28 @@ mod tests {
                 got: 76
             })
         ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn loopback_mesh_connects_every_party_in_order() {
+        let mesh = TlsTransport::loopback_mesh(3, 77, TlsOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(mesh.len(), 3);
+        let tasks: Vec<_> = mesh
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                assert_eq!(t.id(), i);
+                assert_eq!(t.session(), 77);
+                tokio::spawn(async move { t.exchange_all(A, vec![i as u8]).await })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(
+                task.await.unwrap().unwrap(),
+                vec![vec![0], vec![1], vec![2]]
+            );
+        }
     }
 }
