@@ -1,11 +1,12 @@
 //! spdz-ot base OT (Masny–Rindal over ristretto255): the peer's messages as arbitrary bytes.
 //!
-//! - `SenderMsg::decode` (the sender's point A, as seen by the receiver), then
+//! - `SenderMsg::decode` with a small expected count chosen by the input (the sender's points
+//!   A_i, as seen by the receiver), then
 //!   `Receiver::finish` with whatever decoded;
 //! - `ReceiverMsg::decode` with a small expected count chosen by the input (the receiver's
 //!   pairs (r_0, r_1), as seen by the sender), then `Sender::finish` with whatever decoded.
 //!
-//! Checks: no panic; the decoders accept only the exact length (32, resp. 64·count bytes) and
+//! Checks: no panic; the decoders accept only the exact length (32·count, resp. 64·count bytes) and
 //! canonical non-identity points; `finish` yields one output per OT.
 #![no_main]
 
@@ -28,17 +29,18 @@ fuzz_target!(|data: &[u8]| {
 
     if ctl & 0x80 == 0 {
         // The receiver's view of the sender's message.
-        match SenderMsg::decode(msg, from) {
+        match SenderMsg::decode(msg, count, from) {
             Ok(valid) => {
-                assert_eq!(msg.len(), POINT_BYTES);
+                assert_eq!(msg.len(), count * POINT_BYTES);
                 let choices: Vec<bool> = (0..count).map(|i| (ctl >> (i % 7)) & 1 == 1).collect();
                 let (receiver, _out) =
                     Receiver::new(sid, &choices, &mut rng, None).expect("small batch");
-                let keys = receiver.finish(&valid);
+                let keys = receiver.finish(&valid, from).expect("count matches");
                 assert_eq!(keys.len(), count);
             }
             Err(_) => {}
         }
+        assert!(SenderMsg::decode(msg, usize::MAX, from).is_err());
     } else {
         // The sender's view of the receiver's message, which must carry `count` pairs.
         match ReceiverMsg::decode(msg, count, from) {

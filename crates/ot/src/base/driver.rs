@@ -103,7 +103,7 @@ pub async fn receive_with_cheat<T: Transport, R: rand_core::CryptoRng + Send + ?
     );
     sent?;
     let bytes = received?;
-    let valid = SenderMsg::decode(&bytes, peer)?;
+    let valid = SenderMsg::decode(&bytes, choices.len(), peer)?;
     tracing::debug!(peer, count = choices.len(), "base OT receiver finished");
-    Ok(state.finish(&valid))
+    state.finish(&valid, peer)
 }

@@ -11,28 +11,29 @@
 //!
 //! | step (one batch of `n` OTs, session id `sid`)                                   | function |
 //! |---------------------------------------------------------------------------------|----------|
-//! | S: a ← Z_ℓ, A = a·G, send A (once per batch)                                     | [`Sender::new`] |
+//! | S, OT i: a_i ← Z_ℓ, A_i = a_i·G; send (A_i)                                     | [`Sender::new`] |
 //! | R, OT i with choice c: b_i ← Z_ℓ, B_i = b_i·G; r_{1−c} ← uniform point;          | [`Receiver::new`] |
 //! |   r_c = B_i − H_c(sid, i, r_{1−c}); send (r_0, r_1) (slots placed with `subtle`) | |
-//! | S: check A ≠ 0 was not needed (own); decode (r_0, r_1) canonically, reject 0;    | [`Sender::finish`] |
-//! |   K_j = a·(r_j + H_j(sid, i, r_{1−j})), k_j = KDF(sid, i, j, A, r_0, r_1, K_j) | |
-//! | R: decode A canonically, reject the identity; k_c = KDF(sid, i, c, A, r_0, r_1, b_i·A) | [`Receiver::finish`] |
+//! | S: decode (r_0, r_1) canonically, reject 0;                                      | [`Sender::finish`] |
+//! |   K_j = a_i·(r_j + H_j(sid, i, r_{1−j})), k_j = KDF(sid, i, j, A_i, r_0, r_1, K_j) | |
+//! | R: decode A_i canonically, reject 0; k_c = KDF(sid, i, c, A_i, r_0, r_1, b_i·A_i) | [`Receiver::finish`] |
 //!
 //! H_j: SHA-512("spdz-ot/base/mr19/h2g" ‖ sid ‖ i ‖ j ‖ r) mapped to the group by ristretto's
 //! Elligator-based `from_uniform_bytes` (uniform, as the proof needs of its random oracle).
 //! KDF: the first 16 bytes of SHA-256("spdz-ot/base/mr19/kdf" ‖ sid ‖ i ‖ j ‖ A ‖ r_0 ‖ r_1 ‖ K).
 //!
 //! Both messages are independent, so both parties send at once: one round trip for the whole
-//! batch. Cost per OT: 64 bytes receiver→sender, plus 32 bytes sender→receiver per batch;
-//! sender 2 hash-to-group + 2 variable-base scalar multiplications, receiver 1 fixed-base + 1
-//! variable-base multiplication + 1 hash-to-group.
+//! batch. Cost per OT: 64 bytes receiver→sender and 32 bytes sender→receiver; sender 1
+//! fixed-base + 2 variable-base scalar multiplications + 2 hash-to-group, receiver 1 fixed-base
+//! + 1 variable-base multiplication + 1 hash-to-group.
 //!
 //! Security: UC-secure against a malicious sender or receiver (endemic OT, the receiver cannot
 //! know the discrete logarithms of both B_0 = r_0 + H(r_1) and B_1 = r_1 + H(r_0) since H is a
 //! random oracle), with computational security κ ≈ 126 bits from ristretto255 CDH.
-//! Departures: one sender key `a` per batch with the OT index and transcript in the KDF (as
-//! libOTe does); the identity is rejected for A and for every r_j (for honest parties this
-//! happens with probability 2^-252).
+//! Like Figure 8, and unlike libOTe (which reuses one sender key for a whole batch), every OT
+//! runs its own key agreement: a fresh a_i per OT. Additions to the figure: the OT index and
+//! the per-OT transcript go into the KDF, and the identity is rejected for every A_i and r_j
+//! (for honest parties this happens with probability 2^-252).
 
 mod driver;
 
@@ -68,44 +69,53 @@ const NON_CANONICAL: [u8; 32] = {
     b
 };
 
-/// The sender's message: one point A = a·G.
+/// The sender's message: one point A_i = a_i·G per OT.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SenderMsg {
-    a: CompressedRistretto,
+    points: Vec<CompressedRistretto>,
 }
 
 impl SenderMsg {
-    /// Wire encoding (32 bytes).
+    /// Wire encoding (32 bytes per OT).
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        self.a.as_bytes().to_vec()
+        self.points.iter().flat_map(|p| *p.as_bytes()).collect()
     }
 
     /// Decodes and validates (length, canonical encoding, not the identity) a message from
-    /// `from`.
+    /// `from` that must carry exactly `count` points.
     ///
     /// # Errors
     /// [`OtError::MalformedMessage`] on any defect.
-    pub fn decode(bytes: &[u8], from: PartyId) -> Result<ValidSenderMsg, OtError> {
-        let malformed = OtError::MalformedMessage {
-            from,
-            what: "base-OT sender point A",
-        };
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| OtError::MalformedMessage {
-            from,
-            what: "base-OT sender message length",
-        })?;
-        let compressed = CompressedRistretto(arr);
-        let point = decode_point(&compressed).ok_or(malformed)?;
-        Ok(ValidSenderMsg { compressed, point })
+    pub fn decode(bytes: &[u8], count: usize, from: PartyId) -> Result<ValidSenderMsg, OtError> {
+        if Some(bytes.len()) != count.checked_mul(POINT_BYTES) {
+            return Err(OtError::MalformedMessage {
+                from,
+                what: "base-OT sender message length",
+            });
+        }
+        let points = bytes
+            .chunks_exact(POINT_BYTES)
+            .map(|chunk| {
+                let mut arr = [0u8; POINT_BYTES];
+                arr.copy_from_slice(chunk);
+                let compressed = CompressedRistretto(arr);
+                decode_point(&compressed)
+                    .map(|point| (compressed, point))
+                    .ok_or(OtError::MalformedMessage {
+                        from,
+                        what: "base-OT sender point A",
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ValidSenderMsg { points })
     }
 }
 
 /// A sender message that passed validation.
 #[derive(Clone, Debug)]
 pub struct ValidSenderMsg {
-    compressed: CompressedRistretto,
-    point: RistrettoPoint,
+    points: Vec<(CompressedRistretto, RistrettoPoint)>,
 }
 
 /// The receiver's message: the pair (r_0, r_1) for every OT.
@@ -218,30 +228,32 @@ fn kdf(
     Block::from_bytes(out)
 }
 
-/// Base-OT sender after sending A, waiting for the receiver's points.
+/// Base-OT sender after sending its points A_i, waiting for the receiver's points.
 pub struct Sender {
     sid: SessionId,
-    a: Scalar,
-    big_a: CompressedRistretto,
-    count: usize,
+    /// (a_i, A_i = a_i·G) per OT.
+    keys: Vec<(Scalar, CompressedRistretto)>,
 }
 
 impl core::fmt::Debug for Sender {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("base::Sender")
-            .field("count", &self.count)
+            .field("count", &self.keys.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Drop for Sender {
     fn drop(&mut self) {
-        self.a.zeroize();
+        for (a, _) in &mut self.keys {
+            a.zeroize();
+        }
     }
 }
 
 impl Sender {
-    /// Starts a batch of `count` OTs: samples a, returns the state and the message A.
+    /// Starts a batch of `count` OTs: samples one a_i per OT (Fig. 8 runs one key agreement
+    /// per OT), returns the state and the message (A_i).
     ///
     /// # Errors
     /// [`OtError::ApiMisuse`] if `count > MAX_BASE_OTS`.
@@ -256,22 +268,24 @@ impl Sender {
                 what: "too many base OTs in one batch",
             });
         }
-        let a = Scalar::random(rng);
-        let big_a = (&a * RISTRETTO_BASEPOINT_TABLE).compress();
-        let sent = match cheat {
-            Some(OtCheat::NonCanonicalPoint) => CompressedRistretto(NON_CANONICAL),
-            Some(OtCheat::IdentityPoint) => RistrettoPoint::identity().compress(),
-            _ => big_a,
-        };
-        Ok((
-            Self {
-                sid,
-                a,
-                big_a,
-                count,
-            },
-            SenderMsg { a: sent },
-        ))
+        let keys: Vec<(Scalar, CompressedRistretto)> = (0..count)
+            .map(|_| {
+                let a = Scalar::random(rng);
+                let big_a = (&a * RISTRETTO_BASEPOINT_TABLE).compress();
+                (a, big_a)
+            })
+            .collect();
+        let mut sent: Vec<CompressedRistretto> = keys.iter().map(|(_, big_a)| *big_a).collect();
+        match (cheat, sent.first_mut()) {
+            (Some(OtCheat::NonCanonicalPoint), Some(first)) => {
+                *first = CompressedRistretto(NON_CANONICAL);
+            }
+            (Some(OtCheat::IdentityPoint), Some(first)) => {
+                *first = RistrettoPoint::identity().compress();
+            }
+            _ => {}
+        }
+        Ok((Self { sid, keys }, SenderMsg { points: sent }))
     }
 
     /// Derives both keys of every OT from the receiver's validated message.
@@ -280,22 +294,22 @@ impl Sender {
     /// [`OtError::MalformedMessage`] if the message carries a different number of OTs (the
     /// decoder already checked this when given the same count).
     pub fn finish(self, msg: ValidReceiverMsg, from: PartyId) -> Result<Vec<[Block; 2]>, OtError> {
-        if msg.pairs.len() != self.count {
+        if msg.pairs.len() != self.keys.len() {
             return Err(OtError::MalformedMessage {
                 from,
                 what: "base-OT receiver message length",
             });
         }
-        let mut out = Vec::with_capacity(self.count);
-        for (i, (enc, pts)) in msg.pairs.iter().enumerate() {
-            // B_j = r_j + H_j(sid, i, r_{1−j}); K_j = a·B_j
+        let mut out = Vec::with_capacity(self.keys.len());
+        for (i, ((enc, pts), (a, big_a))) in msg.pairs.iter().zip(&self.keys).enumerate() {
+            // B_j = r_j + H_j(sid, i, r_{1−j}); K_j = a_i·B_j
             let b0 = pts[0] + hash_to_group(&self.sid, i, 0, &enc[1]);
             let b1 = pts[1] + hash_to_group(&self.sid, i, 1, &enc[0]);
-            let k0 = self.a * b0;
-            let k1 = self.a * b1;
+            let k0 = a * b0;
+            let k1 = a * b1;
             out.push([
-                kdf(&self.sid, i, 0, &self.big_a, enc, &k0),
-                kdf(&self.sid, i, 1, &self.big_a, enc, &k1),
+                kdf(&self.sid, i, 0, big_a, enc, &k0),
+                kdf(&self.sid, i, 1, big_a, enc, &k1),
             ]);
         }
         Ok(out)
@@ -385,22 +399,32 @@ impl Receiver {
     }
 
     /// Derives the chosen key of every OT from the sender's validated message.
-    #[must_use]
-    pub fn finish(self, msg: &ValidSenderMsg) -> Vec<Block> {
+    ///
+    /// # Errors
+    /// [`OtError::MalformedMessage`] if the message carries a different number of OTs (the
+    /// decoder already checked this when given the same count).
+    pub fn finish(self, msg: &ValidSenderMsg, from: PartyId) -> Result<Vec<Block>, OtError> {
+        if msg.points.len() != self.secrets.len() {
+            return Err(OtError::MalformedMessage {
+                from,
+                what: "base-OT sender message length",
+            });
+        }
         let mut out = Vec::with_capacity(self.secrets.len());
-        for (i, ((b, c), pair)) in self
+        for (i, (((b, c), pair), (big_a_enc, big_a))) in self
             .secrets
             .iter()
             .zip(&self.choices)
             .zip(&self.pairs)
+            .zip(&msg.points)
             .enumerate()
         {
-            let k = b * msg.point;
+            let k = b * big_a;
             // j = c, as a byte computed without a branch.
             let j = u8::conditional_select(&0, &1, *c);
-            out.push(kdf(&self.sid, i, j, &msg.compressed, pair, &k));
+            out.push(kdf(&self.sid, i, j, big_a_enc, pair, &k));
         }
-        out
+        Ok(out)
     }
 }
 

@@ -20,7 +20,8 @@ fn run(
     let (r, rmsg) = Receiver::new(SID, choices, &mut rng, receiver_cheat).unwrap();
     let sender_out =
         ReceiverMsg::decode(&rmsg.encode(), choices.len(), 1).and_then(|m| s.finish(m, 1));
-    let receiver_out = SenderMsg::decode(&smsg.encode(), 0).map(|m| r.finish(&m));
+    let receiver_out =
+        SenderMsg::decode(&smsg.encode(), choices.len(), 0).and_then(|m| r.finish(&m, 0));
     (sender_out, receiver_out)
 }
 
@@ -61,7 +62,9 @@ fn session_id_separates_keys() {
     let sk = s
         .finish(ReceiverMsg::decode(&rmsg.encode(), 1, 1).unwrap(), 1)
         .unwrap();
-    let rk = r.finish(&SenderMsg::decode(&smsg.encode(), 0).unwrap());
+    let rk = r
+        .finish(&SenderMsg::decode(&smsg.encode(), 1, 0).unwrap(), 0)
+        .unwrap();
     assert_ne!(rk[0], sk[0][0]);
     assert_ne!(rk[0], sk[0][1]);
 }
@@ -109,9 +112,14 @@ fn wrong_lengths_are_malformed_never_panic() {
     let (_, rmsg) = Receiver::new(SID, &[true, false, true], &mut rng, None).unwrap();
     let s = smsg.encode();
     let r = rmsg.encode();
-    for bad in [&s[..31], &[s.clone(), vec![0]].concat()[..], &[][..]] {
+    for bad in [
+        &s[..s.len() - 1],
+        &[s.clone(), vec![0]].concat()[..],
+        &s[..32],
+        &[][..],
+    ] {
         assert!(matches!(
-            SenderMsg::decode(bad, 0),
+            SenderMsg::decode(bad, 3, 0),
             Err(OtError::MalformedMessage {
                 from: 0,
                 what: "base-OT sender message length"
@@ -133,6 +141,7 @@ fn wrong_lengths_are_malformed_never_panic() {
     }
     // A count whose byte length overflows is rejected, not allocated.
     assert!(ReceiverMsg::decode(&r, usize::MAX, 1).is_err());
+    assert!(SenderMsg::decode(&s, usize::MAX, 0).is_err());
 }
 
 #[test]
@@ -147,7 +156,7 @@ fn random_bytes_in_points_never_panic() {
             Ok(_) => {}
             Err(e) => panic!("unexpected {e:?}"),
         }
-        let _ = SenderMsg::decode(&bytes[..32], 0);
+        let _ = SenderMsg::decode(&bytes[..32], 1, 0);
     }
     // Most random strings are not canonical ristretto encodings.
     assert!(rejected > 150, "{rejected}");

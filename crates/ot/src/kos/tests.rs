@@ -18,7 +18,12 @@ fn setup(rng: &mut ChaCha20Rng) -> (SenderCore, ReceiverCore) {
             0,
         )
         .unwrap();
-    let keys = br.finish(&base::SenderMsg::decode(&bsmsg.encode(), 1).unwrap());
+    let keys = br
+        .finish(
+            &base::SenderMsg::decode(&bsmsg.encode(), KAPPA, 1).unwrap(),
+            1,
+        )
+        .unwrap();
     (
         SenderCore::new(delta, &keys).unwrap(),
         ReceiverCore::new(&pairs).unwrap(),
