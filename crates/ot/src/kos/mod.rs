@@ -1,42 +1,54 @@
 //! IKNP OT extension with the KOS consistency check: correlated and random OT.
 //!
 //! Marcel Keller, Emmanuela Orsini, Peter Scholl, "Actively Secure OT Extension with Optimal
-//! Overhead", CRYPTO 2015, ePrint 2015/546 (the protocol of its §4 "Our protocol", correlated
-//! OT extension with the correlation check in F_{2^κ}; we work from the structure described
-//! there and as implemented in swanky's ocelot `kos`; figure numbers are not cited because the
-//! revision could not be pinned while this was written). IKNP: Ishai, Kilian, Nissim, Petrank,
-//! CRYPTO 2003.
+//! Overhead", CRYPTO 2015, ePrint 2015/546, in its **revised** form: the original check (a
+//! random combination of the transposed rows, x = Σ r'_j·χ_j, t = Σ t_j·χ_j, checked as
+//! t = q ⊕ x·Δ) rested on a lemma that Roy's SoftSpokenOT paper (ePrint 2022/192) showed false,
+//! and the revised paper replaces it with a SoftSpokenOT-style check on the columns (its §4,
+//! Fig. 10, as cited by the implementations that adopted it: libOTe, CryProt, mpz). IKNP:
+//! Ishai, Kilian, Nissim, Petrank, CRYPTO 2003. See `papers/ot.md` for what was read.
 //!
-//! Parameters: κ = 128 base OTs (columns), statistical security s = 64; every extension of `m`
-//! OTs is padded with at least κ + s = 192 random rows ([`PAD_ROWS`]) and rounded up to a
-//! multiple of 128, so `m' = ⌈(m + 192)/128⌉·128` rows are extended. With challenges χ_j
-//! uniform in GF(2^128) the check lets a cheating receiver pass with probability ≤ 2^-s while
-//! the padding keeps x and t independent of the real choice bits (KOS §4; note that Roy's
-//! SoftSpokenOT paper, ePrint 2022/192, questions the tightness of the KOS proof; the role
-//! traits let SoftSpokenOT replace this module).
+//! Parameters: κ = 128 base OTs (columns); the check hashes each column with a universal hash
+//! over GF(2^s), s = 128 ([`STAT_SEC`]). Every extension of `m` OTs is rounded up to whole
+//! 128-row words and padded with one more word of random choice bits ([`PAD_ROWS`]), so each
+//! column has `words = ⌈m/128⌉ + 1` words ([`words_for`]).
+//!
+//! The hash of a column v (or of the choice vector r') is h(v) = v_pad + Σ_k χ_k·v_k, with one
+//! challenge χ_k ∈ GF(2^128) per word of real rows and coefficient 1 on the padding word, so
+//! h(r') is uniform whatever the challenges are. Since q_i = t_i ⊕ Δ_i·r'_(i), where r'_(i) is
+//! the choice vector the receiver really used in column i, and h is linear, an honest receiver
+//! satisfies h(q_i) = h(t_i) ⊕ Δ_i·h(r') in every column. A receiver that used a different
+//! r'_(i) in column i must guess Δ_i to pass (probability 1/2 per such column, and it learns
+//! the bit when it passes, the leakage the KOS functionality allows), unless the hash collides:
+//! probability 2^-128 per column, at most 2^-121 over the 128 columns.
 //!
 //! | step (per extension of m OTs, receiver R with choices r, sender S with Δ)        | function |
 //! |----------------------------------------------------------------------------------|----------|
 //! | Setup: S is base-OT receiver with the bits of Δ, R is base-OT sender (128 OTs)    | [`Sender::setup`], [`Receiver::setup`] |
 //! | R: r' = r ‖ random pad; t_i = G(k_i^0), u_i = t_i ⊕ G(k_i^1) ⊕ r' (i < 128);       | [`ReceiverCore::extend`] |
 //! |   commit c = SHA-256(seed_R ‖ nonce); send (u, c)                                 | |
-//! | S: q_i = G(k_i^{Δ_i}) ⊕ Δ_i·u_i (mask from Δ_i, no branch); rows q_j = t_j ⊕ r'_j·Δ; | [`SenderCore::extend`] |
-//! |   send seed_S (coin toss, after u is fixed)                                       | |
-//! | R: χ = G(seed_R ⊕ seed_S) ∈ GF(2^128)^{m'}; x = Σ r'_j·χ_j, t = Σ t_j·χ_j;         | [`ReceiverPending::finish`] |
-//! |   send (seed_R, nonce, x, t); output t_j (j < m)                                  | |
-//! | S: check c opens (else `CommitmentMismatch`); q = Σ q_j·χ_j;                        | [`SenderPending::finish`] |
-//! |   check t = q ⊕ x·Δ with `ct_eq`, one branch (else `OtConsistencyFailed`); output q_j | |
+//! | S: q_i = G(k_i^{Δ_i}) ⊕ Δ_i·u_i (mask from Δ_i, no branch); send seed_S           | [`SenderCore::extend`] |
+//! |   (coin toss, after u is fixed)                                                   | |
+//! | R: χ = G(seed_R ⊕ seed_S); x̃ = h(r'), t̃_i = h(t_i) for every column i;              | [`ReceiverPending::finish`] |
+//! |   send (seed_R, nonce, x̃, t̃_0..t̃_127); transpose, output rows t_j (j < m)           | |
+//! | S: check c opens (else `CommitmentMismatch`); for every column i compare           | [`SenderPending::finish`] |
+//! |   t̃_i with h(q_i) ⊕ Δ_i·x̃, differences OR-ed, one `ct_eq`, one branch              | |
+//! |   (else `OtConsistencyFailed`); transpose, output rows q_j = t_j ⊕ r_j·Δ (j < m)  | |
 //! | Random OT: S outputs H(q_j, i), H(q_j ⊕ Δ, i); R outputs H(t_j, i); i a global index | [`Sender::send_random`], [`Receiver::receive_random`] |
 //!
 //! G is [`Prg`] (AES-128-CTR keyed by the base-OT key), H is [`FixedKeyHash::tccr`].
 //! Cost per OT (large m): 16 bytes R→S, 2 AES (R) / 1 AES (S) for G, one 128-bit transpose
 //! row per side, one GF(2^128) multiply per side, and for random OT 2 (R) / 4 (S) AES for H.
-//! Per extension: 3 messages (1.5 round trips), 32 + 16 + 64 bytes of coin toss and check.
-//! The drivers split requests into batches of [`BATCH`] OTs and overlap them: each party
-//! hashes (random OT) or copies (correlated OT) the outputs of batch k while the other party
-//! computes its part of batch k+1; every batch's check has passed before a call returns.
-//! Departure from the paper's F_Rand: the challenge seed is a two-party coin toss (R commits,
-//! S answers in clear, R opens), run after R's matrix u is fixed.
+//! Per extension: 3 messages (1.5 round trips); 128 padding OTs (2 KiB of u), 32 bytes of
+//! commitment, 16 bytes of seed and 2,096 bytes of opening and check values.
+//! The drivers split requests into batches of [`BATCH`] OTs and overlap them: each party hashes
+//! (random OT) or copies (correlated OT) the outputs of batch k while the other party computes
+//! its part of batch k+1; every batch's check has passed before a call returns.
+//! The challenge seed is a two-party coin toss (R commits, S answers in clear, R opens), run
+//! after R's matrix u is fixed, so that no single party picks the challenge. With coefficient 1
+//! on the padding word a challenge picked by S alone would keep R's choices hidden too
+//! (CryProt's implementation of the revised check, following libOTe's, does that); the coin
+//! toss costs no extra message here, only the 32-byte commitment and 32-byte opening.
 
 mod driver;
 #[cfg(test)]
@@ -52,26 +64,26 @@ use crate::prg::Prg;
 use crate::transpose::transpose_columns;
 use sha2::{Digest, Sha256};
 use spdz_field::Gf128;
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 /// κ: number of base OTs, columns of the IKNP matrix.
 pub const KAPPA: usize = 128;
-/// s: statistical security of the consistency check.
-pub const STAT_SEC: usize = 64;
-/// Random rows added to every extension (κ + s).
-pub const PAD_ROWS: usize = KAPPA + STAT_SEC;
+/// s: block size (bits) of the consistency check's universal hash, which works in GF(2^s).
+pub const STAT_SEC: usize = 128;
+/// Random rows added to every extension: one 128-bit word per column, the check's mask.
+pub const PAD_ROWS: usize = 128;
 /// Largest number of OTs one core extension accepts (the drivers split larger requests).
 pub const MAX_EXTEND: usize = 1 << 24;
 /// Bytes of R's coin-toss commitment.
 const COMMIT_BYTES: usize = 32;
-/// Bytes of R's opening and check message: seed, nonce, x, t.
-pub const CHECK_MSG_BYTES: usize = 64;
+/// Bytes of R's opening and check message: seed, nonce, x̃ and one t̃_i per column.
+pub const CHECK_MSG_BYTES: usize = 16 * (3 + KAPPA);
 
-/// 128-bit words per column for `m` OTs (with padding).
+/// 128-bit words per column for `m` OTs: ⌈m/128⌉ words of choices and one word of padding.
 #[must_use]
 pub const fn words_for(m: usize) -> usize {
-    (m + PAD_ROWS).div_ceil(128)
+    m.div_ceil(128) + PAD_ROWS / 128
 }
 
 /// Exact length of R's extension message for `m` OTs.
@@ -89,51 +101,37 @@ fn commit(index: u128, seed: &[u8; 16], nonce: &[u8; 16]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Folds the KOS check over all rows with χ = G(seed_R ⊕ seed_S), streamed in chunks:
-/// returns (Σ rows_j·χ_j, Σ r'_j·χ_j) where r' is given as packed bits (or zero if `None`).
-/// Per chunk of 128 rows, unreduced carry-less products are accumulated and reduced once.
-fn fold_check(
-    seed_r: &[u8; 16],
-    seed_s: &[u8; 16],
-    rows: &[Block],
-    bits: Option<&[u128]>,
-) -> (Gf128, Gf128) {
-    const CHUNK: usize = 128;
+/// The check's challenges χ_k ∈ GF(2^128), one per word of real choices (`words − 1`), from
+/// the coin-tossed seed seed_R ⊕ seed_S.
+fn challenges(seed_r: &[u8; 16], seed_s: &[u8; 16], words: usize) -> Vec<Gf128> {
     let mut s = [0u8; 16];
     for (o, (a, b)) in s.iter_mut().zip(seed_r.iter().zip(seed_s)) {
         *o = a ^ b;
     }
-    let mut prg = Prg::new(Block::from_bytes(s));
-    let mut chi = [Block::ZERO; CHUNK];
-    let mut chi_gf = [Gf128::new(0); CHUNK];
-    let mut rows_gf = [Gf128::new(0); CHUNK];
+    let mut chi = vec![Block::ZERO; words - PAD_ROWS / 128];
+    Prg::new(Block::from_bytes(s)).fill(&mut chi);
+    chi.iter().map(|c| Gf128::new(c.to_u128())).collect()
+}
+
+/// The check's universal hash of one column (or of r'): h(v) = v_last + Σ_k χ_k·v_k over
+/// GF(2^128), where v_last is the padding word (coefficient 1, so h(r') is uniform whatever
+/// the challenges are) and v_k the words of real rows.
+fn column_hash(words: impl ExactSizeIterator<Item = u128>, chi: &[Gf128]) -> Gf128 {
+    const CHUNK: usize = 128;
+    debug_assert_eq!(words.len(), chi.len() + 1);
+    let mut buf = [Gf128::new(0); CHUNK];
     let mut acc = Gf128::new(0);
-    let mut x = Gf128::new(0);
-    for (c, chunk) in rows.chunks(CHUNK).enumerate() {
-        let n = chunk.len();
-        prg.fill(&mut chi[..n]);
-        for ((g, r), (h, ch)) in rows_gf
-            .iter_mut()
-            .zip(chunk)
-            .zip(chi_gf.iter_mut().zip(&chi[..n]))
-        {
-            *g = Gf128::new(r.to_u128());
-            *h = Gf128::new(ch.to_u128());
+    let mut words = words;
+    for chunk in chi.chunks(CHUNK) {
+        for (b, w) in buf.iter_mut().zip(words.by_ref().take(chunk.len())) {
+            *b = Gf128::new(w);
         }
-        // Σ over the chunk with unreduced carry-less products and one reduction (PCLMULQDQ
-        // path inside the field crate); reduction is linear, so summing reduced chunks is exact.
-        acc += Gf128::inner_product(&rows_gf[..n], &chi_gf[..n]);
-        if let Some(bits) = bits {
-            // Rows c·128 .. c·128+127 are the bits of word c (chunks align with words).
-            let word = bits.get(c).copied().unwrap_or(0);
-            for (k, ch) in chi_gf[..n].iter().enumerate() {
-                let bit = Choice::from(((word >> k) & 1).to_le_bytes()[0]);
-                x += Gf128::conditional_select(&Gf128::new(0), ch, bit);
-            }
-        }
+        // Unreduced carry-less products, one reduction per chunk (PCLMULQDQ path).
+        acc += Gf128::inner_product(&buf[..chunk.len()], chunk);
     }
-    rows_gf.zeroize();
-    (acc, x)
+    let last = words.next().unwrap_or(0);
+    buf.zeroize();
+    acc + Gf128::new(last)
 }
 
 /// KOS sender (holds Δ and one PRG per column, keyed by k_i^{Δ_i}).
@@ -226,8 +224,9 @@ impl SenderCore {
                 *qw ^= Block::from_bytes(a) & mask;
             }
         }
-        let rows = transpose_columns(q, words);
-        q.fill(Block::ZERO); // scratch, wiped for real (zeroize) on drop
+        // The columns stay in this form until R's check values arrive: the check hashes
+        // columns, and nothing is transposed (or output) before it has passed.
+        let cols = core::mem::take(q);
         let mut seed_s = [0u8; 16];
         rng.fill_bytes(&mut seed_s);
         let first = self.next;
@@ -235,7 +234,8 @@ impl SenderCore {
         Ok((
             SenderPending {
                 delta: self.delta,
-                rows,
+                cols,
+                words,
                 commitment,
                 seed_s,
                 m,
@@ -250,7 +250,9 @@ impl SenderCore {
 /// Sender between sending its coin-toss seed and receiving R's opening and check values.
 pub struct SenderPending {
     delta: Block,
-    rows: Vec<Block>,
+    /// The q columns, column-major (`KAPPA × words`).
+    cols: Vec<Block>,
+    words: usize,
     commitment: [u8; 32],
     seed_s: [u8; 16],
     m: usize,
@@ -269,19 +271,19 @@ impl core::fmt::Debug for SenderPending {
 impl Drop for SenderPending {
     fn drop(&mut self) {
         self.delta.zeroize();
-        self.rows.zeroize();
+        self.cols.zeroize();
     }
 }
 
 impl SenderPending {
-    /// Verifies R's opening and the KOS check; on success returns the correlated outputs
-    /// q_j (j < m) and the global index of the first one.
+    /// Verifies R's opening and the consistency check; on success returns the correlated
+    /// outputs q_j (j < m) and the global index of the first one.
     ///
     /// # Errors
-    /// [`OtError::MalformedMessage`] for a message that is not 64 bytes,
+    /// [`OtError::MalformedMessage`] for a message that is not [`CHECK_MSG_BYTES`] long,
     /// [`OtError::CommitmentMismatch`] if the seed does not open the commitment,
-    /// [`OtError::OtConsistencyFailed`] if t ≠ q ⊕ x·Δ.
-    pub fn finish(mut self, msg: &[u8]) -> Result<(Vec<Block>, u128), OtError> {
+    /// [`OtError::OtConsistencyFailed`] if t̃_i ≠ q̃_i ⊕ Δ_i·x̃ for some column i.
+    pub fn finish(self, msg: &[u8]) -> Result<(Vec<Block>, u128), OtError> {
         let from = self.from;
         if msg.len() != CHECK_MSG_BYTES {
             return Err(OtError::MalformedMessage {
@@ -296,21 +298,28 @@ impl SenderPending {
         };
         let (seed_r, nonce) = (field(0), field(1));
         let x = Gf128::from_le_bytes(field(2));
-        let t = Gf128::from_le_bytes(field(3));
         // Coin toss: R's seed must open its commitment.
         let opened = commit(self.first, &seed_r, &nonce);
         if !bool::from(opened.ct_eq(&self.commitment)) {
             return Err(OtError::CommitmentMismatch { from });
         }
-        // KOS check: q = Σ q_j·χ_j must equal t ⊕ x·Δ; folded over all rows, one branch.
-        let (q, _) = fold_check(&seed_r, &self.seed_s, &self.rows, None);
-        let expected = t + x * Gf128::new(self.delta.to_u128());
-        if !bool::from(q.ct_eq(&expected)) {
+        // Check, per column i: t̃_i = q̃_i ⊕ Δ_i·x̃ (Δ_i·x̃ by selection, no branch on Δ).
+        // The differences of all columns are OR-ed together and compared once.
+        let chi = challenges(&seed_r, &self.seed_s, self.words);
+        let mut diff = 0u128;
+        for (i, col) in self.cols.chunks_exact(self.words).enumerate() {
+            let q = column_hash(col.iter().map(|b| b.to_u128()), &chi);
+            let t = Gf128::from_le_bytes(field(3 + i));
+            let dx = Gf128::conditional_select(&Gf128::new(0), &x, self.delta.bit(i));
+            diff |= (q + dx + t).to_u128();
+        }
+        if !bool::from(diff.ct_eq(&0)) {
             return Err(OtError::OtConsistencyFailed);
         }
-        let mut out = core::mem::take(&mut self.rows);
-        out.truncate(self.m);
-        Ok((out, self.first))
+        let mut rows = transpose_columns(&self.cols, self.words);
+        rows[self.m..].zeroize();
+        rows.truncate(self.m);
+        Ok((rows, self.first))
     }
 }
 
@@ -427,11 +436,12 @@ impl ReceiverCore {
             Some(OtCheat::OverlongExtension) => msg.push(0),
             _ => {}
         }
-        let rows = transpose_columns(&t[..KAPPA * words], words);
-        t.fill(Block::ZERO);
+        // Kept as columns until S's seed arrives: the check hashes columns.
+        let cols = core::mem::take(t);
         Ok((
             ReceiverPending {
-                rows,
+                cols,
+                words,
                 r,
                 seed_r,
                 nonce,
@@ -445,7 +455,10 @@ impl ReceiverCore {
 
 /// Receiver between sending u and receiving S's coin-toss seed.
 pub struct ReceiverPending {
-    rows: Vec<Block>,
+    /// The t columns, column-major (`KAPPA × words`).
+    cols: Vec<Block>,
+    words: usize,
+    /// r' packed, one word per 128 rows (the last word is the padding).
     r: Vec<u128>,
     seed_r: [u8; 16],
     nonce: [u8; 16],
@@ -463,20 +476,20 @@ impl core::fmt::Debug for ReceiverPending {
 
 impl Drop for ReceiverPending {
     fn drop(&mut self) {
-        self.rows.zeroize();
+        self.cols.zeroize();
         self.r.zeroize();
         self.seed_r.zeroize();
     }
 }
 
 impl ReceiverPending {
-    /// Takes S's seed, computes the check values; returns the message to send (opening, x, t)
-    /// and the correlated outputs t_j (j < m) with the global index of the first one.
+    /// Takes S's seed, computes the check values; returns the message to send (opening, x̃,
+    /// t̃_0..t̃_127) and the correlated outputs t_j (j < m) with the global index of the first.
     ///
     /// # Errors
     /// [`OtError::MalformedMessage`] if the seed message is not 16 bytes.
     pub fn finish(
-        mut self,
+        self,
         seed_msg: &[u8],
         from: PartyId,
     ) -> Result<(Vec<u8>, Vec<Block>, u128), OtError> {
@@ -484,16 +497,21 @@ impl ReceiverPending {
             from,
             what: "KOS coin-toss seed length",
         })?;
-        // x = Σ r'_j·χ_j (selection by the choice bit, no branch); t = Σ t_j·χ_j.
-        let (t, x) = fold_check(&self.seed_r, &seed_s, &self.rows, Some(&self.r));
+        // x̃ = h(r'), t̃_i = h(t_i) for every column i.
+        let chi = challenges(&self.seed_r, &seed_s, self.words);
+        let x = column_hash(self.r.iter().copied(), &chi);
         let mut msg = Vec::with_capacity(CHECK_MSG_BYTES);
         msg.extend_from_slice(&self.seed_r);
         msg.extend_from_slice(&self.nonce);
         msg.extend_from_slice(&x.to_le_bytes());
-        msg.extend_from_slice(&t.to_le_bytes());
-        let mut out = core::mem::take(&mut self.rows);
-        out.truncate(self.m);
-        Ok((msg, out, self.first))
+        for col in self.cols.chunks_exact(self.words) {
+            let t = column_hash(col.iter().map(|b| b.to_u128()), &chi);
+            msg.extend_from_slice(&t.to_le_bytes());
+        }
+        let mut rows = transpose_columns(&self.cols, self.words);
+        rows[self.m..].zeroize();
+        rows.truncate(self.m);
+        Ok((msg, rows, self.first))
     }
 }
 

@@ -195,7 +195,8 @@ fn tampered_commitment_is_commitment_mismatch() {
 
 #[test]
 fn tampered_check_values_fail_the_check() {
-    for (k, byte) in [(2usize, 0usize), (3, 15)] {
+    // x̃, t̃ of the first and of the last column.
+    for (k, byte) in [(2usize, 0usize), (3, 15), (3 + KAPPA - 1, 7)] {
         let mut rng = ChaCha20Rng::seed_from_u64(5 + k as u64);
         let (mut s, mut r) = setup(&mut rng);
         let choices = random_choices(&mut rng, 300);
@@ -313,4 +314,28 @@ mod fuzz {
             prop_assert_eq!(out.is_ok(), check.len() == 16);
         }
     }
+}
+
+#[test]
+fn column_hash_matches_its_definition_across_chunks() {
+    // h(v) = v_last + Σ_k χ_k·v_k, computed naively, for lengths around the 128-word chunk.
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    for n in [0usize, 1, 127, 128, 129, 300] {
+        let chi: Vec<Gf128> = (0..n).map(|_| Gf128::new(rng.next_u64().into())).collect();
+        let v: Vec<u128> = (0..=n)
+            .map(|_| u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()))
+            .collect();
+        let naive = chi
+            .iter()
+            .zip(&v)
+            .fold(Gf128::new(v[n]), |acc, (c, w)| acc + *c * Gf128::new(*w));
+        assert_eq!(column_hash(v.iter().copied(), &chi), naive, "n = {n}");
+    }
+    // The padding word enters with coefficient 1: whatever the challenges (even all zero, as
+    // a sender who could pick them might), h(r') is masked by the uniform padding word.
+    let pad = 0x0123_4567_89ab_cdef_u128;
+    assert_eq!(
+        column_hash([u128::MAX, pad].into_iter(), &[Gf128::new(0)]),
+        Gf128::new(pad)
+    );
 }
