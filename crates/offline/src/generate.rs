@@ -28,7 +28,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use spdz_net::{PartyId, Transport};
-use spdz_ot::{Block, kos};
+use spdz_ot::{RotExtension, RotReceiver, RotSender, kos};
 
 use crate::auth::Inputs;
 use crate::field_ext::MascotField;
@@ -185,17 +185,21 @@ struct BatchOut<F: MascotField> {
     masks: Vec<(AuthShares<F>, Option<Vec<F>>)>,
 }
 
+/// The random-OT extension MASCOT's Multiply runs on. Everything below is generic over
+/// [`RotExtension`]; replacing KOS (e.g. by SoftSpokenOT) means changing this one line.
+type Extension = kos::Kos;
+
 /// A worker's links and OT state with one peer.
-struct Peer<F: MascotField, T> {
+struct Peer<F: MascotField, T, E: RotExtension> {
     id: PartyId,
     copee_sender: copee::Sender<F>,
     copee_receiver: copee::Receiver<F>,
-    kos_sender: kos::Sender,
-    kos_receiver: kos::Receiver,
-    /// Channel of the KOS instance in which we are the sender.
-    ch_kos_sender: T,
-    /// Channel of the KOS instance in which we are the receiver.
-    ch_kos_receiver: T,
+    rot_sender: E::Sender,
+    rot_receiver: E::Receiver,
+    /// Channel of the OT-extension instance in which we are the sender.
+    ch_rot_sender: T,
+    /// Channel of the OT-extension instance in which we are the receiver.
+    ch_rot_receiver: T,
 }
 
 /// Logical channel of a pairwise sub-protocol: `kind` 0 = COPEe, 1 = KOS; the direction bit
@@ -235,14 +239,6 @@ fn fresh_rng<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> ChaCha20Rng {
     r
 }
 
-fn random_block<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Block {
-    let mut b = [0u8; 16];
-    rng.fill_bytes(&mut b);
-    let out = Block::from_bytes(b);
-    zeroize::Zeroize::zeroize(&mut b);
-    out
-}
-
 /// Decodes `len` field elements from a peer's message.
 fn decode_vec<F: MascotField>(
     bytes: &[u8],
@@ -278,18 +274,18 @@ async fn open<F: MascotField, T: Transport>(
     Ok(sum)
 }
 
-struct Worker<F: MascotField, T: Transport> {
+struct Worker<F: MascotField, T: Transport, E: RotExtension> {
     me: PartyId,
     n: usize,
     main: T,
     key: MacKeyShare<F>,
     cheat: Option<Cheat>,
     rng: ChaCha20Rng,
-    peers: Vec<Peer<F, T>>,
+    peers: Vec<Peer<F, T, E>>,
     times: StepTimes,
 }
 
-impl<F: MascotField, T: Transport> Worker<F, T> {
+impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
     /// COPEe Initialize and KOS setup with every peer, all concurrently.
     async fn setup(
         t: &T,
@@ -306,7 +302,6 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
             .filter(|&j| j != me)
             .map(|j| {
                 let mut rngs: Vec<ChaCha20Rng> = (0..4).map(|_| fresh_rng(&mut rng)).collect();
-                let delta = random_block(&mut rng);
                 let key = key.clone();
                 let ch_cs = t.channel(pair_channel(base, 0, me, j));
                 let ch_cr = t.channel(pair_channel(base, 0, j, me));
@@ -319,8 +314,8 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
                     let (cs, cr, ks, kr) = tokio::join!(
                         copee::setup_sender::<F, T, _>(&ch_cs, j, ot_cheat, r0),
                         copee::setup_receiver::<F, T, _>(&ch_cr, j, &key, ot_cheat, r1),
-                        kos::Sender::setup_with_delta(&ch_ks, j, delta, r2, ot_cheat),
-                        kos::Receiver::setup_with_cheat(&ch_kr, j, r3, ot_cheat),
+                        E::setup_sender(&ch_ks, j, r2, ot_cheat),
+                        E::setup_receiver(&ch_kr, j, r3, ot_cheat),
                     );
                     let (cs, cr) = match (cs, cr) {
                         (Ok(a), Ok(b)) => (a, b),
@@ -334,10 +329,10 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
                         id: j,
                         copee_sender: cs,
                         copee_receiver: cr,
-                        kos_sender: ks,
-                        kos_receiver: kr,
-                        ch_kos_sender: ch_ks,
-                        ch_kos_receiver: ch_kr,
+                        rot_sender: ks,
+                        rot_receiver: kr,
+                        ch_rot_sender: ch_ks,
+                        ch_rot_receiver: ch_kr,
                     })
                 }
             })
@@ -384,10 +379,10 @@ impl<F: MascotField, T: Transport> Worker<F, T> {
                 let choices = &choices;
                 async move {
                     let (s, r) = tokio::join!(
-                        p.kos_sender
-                            .send_random(&p.ch_kos_sender, ot_count, &mut r1),
-                        p.kos_receiver
-                            .receive_random(&p.ch_kos_receiver, choices, &mut r2),
+                        p.rot_sender
+                            .send_random(&p.ch_rot_sender, ot_count, &mut r1),
+                        p.rot_receiver
+                            .receive_random(&p.ch_rot_receiver, choices, &mut r2),
                     );
                     match (s, r) {
                         (Ok(s), Ok(r)) => Ok((s, r)),
@@ -805,7 +800,7 @@ async fn run_worker<F: MascotField, T: Transport>(
     if plans.is_empty() {
         return Ok((Vec::new(), StepTimes::default()));
     }
-    let mut w = Worker::setup(t, base, key, cheat, rng).await?;
+    let mut w = Worker::<F, T, Extension>::setup(t, base, key, cheat, rng).await?;
     let mut outs = Vec::with_capacity(plans.len());
     for p in plans {
         outs.push(w.batch(p).await?);

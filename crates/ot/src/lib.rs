@@ -24,7 +24,7 @@ pub mod transpose;
 
 pub use block::Block;
 pub use error::{OtCheat, OtError};
-pub use traits::{CotReceiver, CotSender, Malicious, RotReceiver, RotSender};
+pub use traits::{CotReceiver, CotSender, Malicious, RotExtension, RotReceiver, RotSender};
 
 pub use spdz_net::PartyId;
 

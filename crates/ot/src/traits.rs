@@ -73,3 +73,36 @@ pub trait RotReceiver {
         rng: &mut R,
     ) -> impl Future<Output = Result<Vec<Block>, OtError>> + Send;
 }
+
+/// An actively secure random-OT extension, as a caller sets it up with one peer: the piece a
+/// protocol built on random OT (MASCOT's Gilboa multiplication) is generic over, so that
+/// another extension (SoftSpokenOT) can replace [`crate::kos::Kos`] by implementing this.
+pub trait RotExtension {
+    /// The sender side after setup.
+    type Sender: RotSender + Malicious + Send;
+    /// The receiver side after setup.
+    type Receiver: RotReceiver + Malicious + Send;
+
+    /// Sets up the sender side with `peer` (base OTs included), optionally applying a named
+    /// cheat (tests and `--cheat` only).
+    ///
+    /// # Errors
+    /// Any [`OtError`] of the setup (malformed base-OT messages, transport failure).
+    fn setup_sender<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: crate::PartyId,
+        rng: &mut R,
+        cheat: Option<crate::OtCheat>,
+    ) -> impl Future<Output = Result<Self::Sender, OtError>> + Send;
+
+    /// Sets up the receiver side with `peer`, optionally applying a named cheat.
+    ///
+    /// # Errors
+    /// As [`RotExtension::setup_sender`].
+    fn setup_receiver<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: crate::PartyId,
+        rng: &mut R,
+        cheat: Option<crate::OtCheat>,
+    ) -> impl Future<Output = Result<Self::Receiver, OtError>> + Send;
+}

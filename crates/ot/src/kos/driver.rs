@@ -4,7 +4,7 @@ use super::{KAPPA, ReceiverCore, SenderCore};
 use crate::block::Block;
 use crate::error::{OtCheat, OtError};
 use crate::hash::FixedKeyHash;
-use crate::traits::{CotReceiver, CotSender, Malicious, RotReceiver, RotSender};
+use crate::traits::{CotReceiver, CotSender, Malicious, RotExtension, RotReceiver, RotSender};
 use crate::{PartyId, base, steps};
 use spdz_net::Transport;
 use zeroize::Zeroize;
@@ -45,11 +45,25 @@ impl Sender {
         peer: PartyId,
         rng: &mut R,
     ) -> Result<Self, OtError> {
+        Self::setup_with_cheat(t, peer, rng, None).await
+    }
+
+    /// Setup with a fresh random Δ, optionally cheating in the base OT (tests and `--cheat`
+    /// only).
+    ///
+    /// # Errors
+    /// As [`base::receive`].
+    pub async fn setup_with_cheat<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        rng: &mut R,
+        cheat: Option<OtCheat>,
+    ) -> Result<Self, OtError> {
         let mut d = [0u8; 16];
         rng.fill_bytes(&mut d);
         let delta = Block::from_bytes(d);
-        zeroize::Zeroize::zeroize(&mut d);
-        Self::setup_with_delta(t, peer, delta, rng, None).await
+        d.zeroize();
+        Self::setup_with_delta(t, peer, delta, rng, cheat).await
     }
 
     /// Setup with a caller-chosen Δ (e.g. to correlate with another protocol), optionally
@@ -335,6 +349,33 @@ impl Receiver {
 
 impl Malicious for Sender {}
 impl Malicious for Receiver {}
+
+/// The KOS extension as a [`RotExtension`]: what MASCOT is generic over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Kos;
+
+impl RotExtension for Kos {
+    type Sender = Sender;
+    type Receiver = Receiver;
+
+    async fn setup_sender<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        rng: &mut R,
+        cheat: Option<OtCheat>,
+    ) -> Result<Sender, OtError> {
+        Sender::setup_with_cheat(t, peer, rng, cheat).await
+    }
+
+    async fn setup_receiver<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
+        t: &T,
+        peer: PartyId,
+        rng: &mut R,
+        cheat: Option<OtCheat>,
+    ) -> Result<Receiver, OtError> {
+        Receiver::setup_with_cheat(t, peer, rng, cheat).await
+    }
+}
 
 impl CotSender for Sender {
     fn dangerous_delta(&self) -> Option<Block> {

@@ -54,7 +54,7 @@ mod driver;
 #[cfg(test)]
 mod tests;
 
-pub use driver::{BATCH, Receiver, Sender};
+pub use driver::{BATCH, Kos, Receiver, Sender};
 
 use crate::PartyId;
 use crate::block::Block;
