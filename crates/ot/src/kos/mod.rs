@@ -138,8 +138,6 @@ fn column_hash(words: impl ExactSizeIterator<Item = u128>, chi: &[Gf128]) -> Gf1
 pub struct SenderCore {
     delta: Block,
     prgs: Vec<Prg>,
-    /// Scratch for the q columns, reused across extensions (fresh pages are costly).
-    cols: Vec<Block>,
     /// Global index of the next OT (tweak of the random-OT hash, bound into the coin toss).
     next: u128,
 }
@@ -153,7 +151,6 @@ impl core::fmt::Debug for SenderCore {
 impl Drop for SenderCore {
     fn drop(&mut self) {
         self.delta.zeroize();
-        self.cols.zeroize();
     }
 }
 
@@ -171,7 +168,6 @@ impl SenderCore {
         Ok(Self {
             delta,
             prgs: keys.iter().map(|k| Prg::new(*k)).collect(),
-            cols: Vec::new(),
             next: 0,
         })
     }
@@ -212,9 +208,10 @@ impl SenderCore {
         let mut commitment = [0u8; 32];
         commitment.copy_from_slice(com);
         // q_i = G(k_i^{Δ_i}) ⊕ (Δ_i · u_i), the product as an AND with a mask from Δ_i.
-        let q = &mut self.cols;
-        q.resize(KAPPA * words, Block::ZERO);
-        for (i, (col, prg)) in q.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
+        // The q columns are handed to the pending state (they wait there for R's check
+        // values), so each extension allocates them afresh.
+        let mut cols = vec![Block::ZERO; KAPPA * words];
+        for (i, (col, prg)) in cols.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
             prg.fill(col);
             let mask = Block::mask(self.delta.bit(i));
             let u_col = &u_bytes[i * words * 16..(i + 1) * words * 16];
@@ -226,7 +223,6 @@ impl SenderCore {
         }
         // The columns stay in this form until R's check values arrive: the check hashes
         // columns, and nothing is transposed (or output) before it has passed.
-        let cols = core::mem::take(q);
         let mut seed_s = [0u8; 16];
         rng.fill_bytes(&mut seed_s);
         let first = self.next;
@@ -326,8 +322,7 @@ impl SenderPending {
 /// KOS receiver (holds both base-OT keys of every column as PRGs).
 pub struct ReceiverCore {
     prgs: Vec<[Prg; 2]>,
-    /// Scratch for the t columns and one G(k_i^1) column, reused across extensions.
-    cols: Vec<Block>,
+    /// Scratch for one G(k_i^1) column, reused across extensions.
     g1: Vec<Block>,
     next: u128,
 }
@@ -340,7 +335,6 @@ impl core::fmt::Debug for ReceiverCore {
 
 impl Drop for ReceiverCore {
     fn drop(&mut self) {
-        self.cols.zeroize();
         self.g1.zeroize();
     }
 }
@@ -361,7 +355,6 @@ impl ReceiverCore {
                 .iter()
                 .map(|[k0, k1]| [Prg::new(*k0), Prg::new(*k1)])
                 .collect(),
-            cols: Vec::new(),
             g1: Vec::new(),
             next: 0,
         })
@@ -404,12 +397,12 @@ impl ReceiverCore {
         }
         pad.zeroize();
         // t_i = G(k_i^0); u_i = t_i ⊕ G(k_i^1) ⊕ r'.
-        let t = &mut self.cols;
-        t.resize(KAPPA * words, Block::ZERO);
+        // The t columns go to the pending state (the check hashes them once S's seed is in).
+        let mut cols = vec![Block::ZERO; KAPPA * words];
         let g1 = &mut self.g1;
         g1.resize(words, Block::ZERO);
         let mut msg = Vec::with_capacity(extend_msg_bytes(m) + 1);
-        for (i, (col, [p0, p1])) in t.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
+        for (i, (col, [p0, p1])) in cols.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
             p0.fill(col);
             p1.fill(&mut g1[..words]);
             for (w, (tw, gw)) in col.iter().zip(g1.iter()).enumerate() {
@@ -436,8 +429,6 @@ impl ReceiverCore {
             Some(OtCheat::OverlongExtension) => msg.push(0),
             _ => {}
         }
-        // Kept as columns until S's seed arrives: the check hashes columns.
-        let cols = core::mem::take(t);
         Ok((
             ReceiverPending {
                 cols,
