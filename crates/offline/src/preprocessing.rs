@@ -42,6 +42,17 @@ pub trait Preprocessing<F: Field>: Send {
     /// [`OfflineError::ApiMisuse`] for an owner out of range; otherwise as
     /// [`Preprocessing::triples`].
     fn input_masks(&mut self, owner: PartyId, n: usize) -> Result<InputMasks<F>, OfflineError>;
+    /// Called by the online phase when it aborts: after a failed check a cheater may have
+    /// learned the global MAC key, so nothing of this source may ever be used again. A
+    /// disk-backed source marks itself spent (so that no later process reopens it); every
+    /// source stops handing out material.
+    ///
+    /// # Errors
+    ///
+    /// Store errors (I/O) for disk-backed sources.
+    fn mark_spent(&mut self) -> Result<(), OfflineError> {
+        Ok(())
+    }
 }
 
 /// Preprocessed material held in memory, as [`crate::generate()`] produces it.
