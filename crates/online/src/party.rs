@@ -197,7 +197,13 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
                 tracing::warn!(party = self.id, ?reason, "online phase aborted");
                 self.aborted = Some(reason);
             }
-            self.live = None;
+            // The preprocessing (and with it α_i) is never used again: a failed MAC check may
+            // have shown a cheater Σ_honest α_i·δ. A disk-backed source marks its file spent.
+            if let Some(mut live) = self.live.take()
+                && let Err(e) = live.prep.mark_spent()
+            {
+                tracing::error!(party = self.id, error = %e, "could not mark the preprocessing spent");
+            }
         }
         r
     }
