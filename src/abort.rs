@@ -32,6 +32,12 @@ pub enum AbortKind {
     },
     /// A broadcast was inconsistent: some party told different parties different things.
     BroadcastInconsistent,
+    /// A fixed-point input's range proof failed: its owner input a value outside the
+    /// declared range.
+    InputOutOfRange {
+        /// The input's owner.
+        from: PartyId,
+    },
     /// Random-bit generation: an opened square had no root.
     BitGenerationFailed,
     /// A peer sent bytes that do not decode (bad frame, length, field element, point, step).
@@ -89,6 +95,7 @@ impl AbortKind {
             AbortKind::OtConsistencyFailed => "OtConsistencyFailed",
             AbortKind::CommitmentMismatch { .. } => "CommitmentMismatch",
             AbortKind::BroadcastInconsistent => "BroadcastInconsistent",
+            AbortKind::InputOutOfRange { .. } => "InputOutOfRange",
             AbortKind::BitGenerationFailed => "BitGenerationFailed",
             AbortKind::MalformedMessage { .. } => "MalformedMessage",
             AbortKind::PeerDisconnected { .. } => "PeerDisconnected",
@@ -108,6 +115,7 @@ impl AbortKind {
         match self {
             AbortKind::CommitmentMismatch { from }
             | AbortKind::MalformedMessage { from }
+            | AbortKind::InputOutOfRange { from }
             | AbortKind::ParamsMismatch { from } => Some(from),
             AbortKind::PeerDisconnected { peer } | AbortKind::Timeout { peer } => Some(peer),
             _ => None,
@@ -187,6 +195,7 @@ impl From<&OnlineError> for AbortKind {
         match err {
             OnlineError::MacCheckFailed { .. } => AbortKind::MacCheckFailed,
             OnlineError::BroadcastInconsistent { .. } => AbortKind::BroadcastInconsistent,
+            OnlineError::InputOutOfRange { from } => AbortKind::InputOutOfRange { from: *from },
             OnlineError::MalformedMessage { from, .. } => {
                 AbortKind::MalformedMessage { from: *from }
             }

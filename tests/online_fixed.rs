@@ -45,8 +45,21 @@ async fn run(op: Op, xs: Vec<f64>, ys: Vec<f64>) -> Vec<f64> {
         let (xs, ys) = (xs.clone(), ys.clone());
         async move {
             let me = p.id();
-            let x = p.input_fixed(0, (me == 0).then_some(&xs[..]), n).await?;
-            let y = p.input_fixed(1, (me == 1).then_some(&ys[..]), n).await?;
+            // Comparisons are tested up to |x̃| < 2^(k−1), beyond any input bound K ≤ k − f:
+            // their inputs enter unchecked, as raw field elements (the integer path).
+            let raw = matches!(op, Op::Ltz | Op::Lt | Op::Eq | Op::Relu);
+            let (x, y) = if raw {
+                let enc = FixedPoint::default();
+                let ex = enc.encode_slice(&xs).unwrap();
+                let ey = enc.encode_slice(&ys).unwrap();
+                let x = p.input(0, (me == 0).then_some(&ex[..]), n).await?;
+                let y = p.input(1, (me == 1).then_some(&ey[..]), n).await?;
+                (x, y)
+            } else {
+                let x = p.input_fixed(0, (me == 0).then_some(&xs[..]), n).await?;
+                let y = p.input_fixed(1, (me == 1).then_some(&ys[..]), n).await?;
+                (x, y)
+            };
             let before = p.consumed().clone();
             let z: Shared<Fp> = match op {
                 Op::Mul => p.fx_mul(&x, &y).await?,
@@ -178,6 +191,20 @@ async fn exp_accuracy() {
         xs[i].exp()
     );
     assert!(e <= 1.5, "exp error {e}");
+}
+
+/// exp clamps its argument to its domain: far outside it the result is e^lo or e^hi (and no
+/// internal step runs outside its bound: the budget is the documented one, the run succeeds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exp_clamps_outside_its_domain() {
+    let (lo, hi) = FixedParams::default().exp_domain().unwrap();
+    let xs = grid(&[-30000.0, -1000.0, -11.5, lo, hi, 25.0, 1000.0, 32000.0]);
+    let got = run(Op::Exp, xs.clone(), vec![0.0; xs.len()]).await;
+    for (x, g) in xs.iter().zip(&got) {
+        let want = x.clamp(lo, hi).exp();
+        let tol = 1.5 * ULP * want.max(1.0);
+        assert!((g - want).abs() <= tol, "exp({x}) = {g}, want {want}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

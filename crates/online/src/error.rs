@@ -23,6 +23,11 @@ pub enum AbortReason {
     Preprocessing,
     /// Another check of the offline crate's MAC check (e.g. a commitment that does not open).
     OfflineCheck,
+    /// A fixed-point input failed its range proof.
+    InputOutOfRange {
+        /// The input's owner.
+        from: PartyId,
+    },
 }
 
 /// Errors of the SPDZ online phase.
@@ -47,6 +52,15 @@ pub enum OnlineError {
     BroadcastInconsistent {
         /// Sequence number of the check in this session.
         check: u64,
+    },
+    /// A fixed-point input of party `from` is not in the declared range `|x̃| < 2^(K−1)`: its
+    /// range proof (the owner's bits of `x̃ + 2^(K−1)` are not all bits) failed, after
+    /// Π_MACCheck had confirmed that the test was computed correctly. The input never entered
+    /// any masked opening.
+    #[error("fixed-point input of party {from} is out of range (range proof failed)")]
+    InputOutOfRange {
+        /// The input's owner.
+        from: PartyId,
     },
     /// A peer's message had a wrong length or a field element ≥ p.
     #[error("malformed {what} from party {from}")]
@@ -98,6 +112,7 @@ impl OnlineError {
             Self::MalformedMessage { from, .. } => {
                 Some(AbortReason::MalformedMessage { from: *from })
             }
+            Self::InputOutOfRange { from } => Some(AbortReason::InputOutOfRange { from: *from }),
             Self::Net(_) => Some(AbortReason::Network),
             Self::Offline(_) => Some(AbortReason::OfflineCheck),
             Self::Preprocessing(_) | Self::InconsistentPreprocessing { .. } => {

@@ -36,10 +36,14 @@ use spdz_field::{Field, FixedPoint, Fp};
 use spdz_net::Transport;
 use spdz_offline::Preprocessing;
 
+use spdz_net::PartyId;
+
 use crate::budget::Budget;
+use crate::cheat::Cheat;
 use crate::error::OnlineError;
 use crate::party::Party;
 use crate::share::Shared;
+use crate::trace::Masking;
 
 /// Newton–Raphson iterations of the general reciprocal (initial relative error ≤ 0.0858,
 /// squared each iteration: 2^−56 after four, so the working precision limits the result).
@@ -54,8 +58,9 @@ const EXP_INT_BITS: u32 = 7;
 /// Sigmoid clamps `|x|` to this (σ(11) = 1 − 1.7·10^−5, within about one unit of 1).
 pub const SIGMOID_CLAMP: u128 = 11;
 
-/// Fixed-point parameters of the online phase (validated by [`FixedParams::new`]; the fields
-/// are private so every instance satisfies `1 ≤ f < k` and `k + s ≤ 126`).
+/// Fixed-point parameters of the online phase (validated by [`FixedParams::new`] and
+/// [`FixedParams::with_input_bits`]; the fields are private so every instance satisfies
+/// `1 ≤ f < k`, `k + s ≤ 126` and `2 ≤ K ≤ k − f`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FixedParams {
     /// `f`: fractional bits (default 16).
@@ -64,7 +69,13 @@ pub struct FixedParams {
     int_bits: u32,
     /// `s`: statistical masking parameter of truncation and comparison (default 40).
     stat_bits: u32,
+    /// `K`: the proven bound of fixed-point inputs, `|x̃| < 2^(K−1)` (default 32).
+    input_bits: u32,
 }
+
+/// Default input bound `K = 32`: `|x| < 2^(K−1−f) = 2^15` with `f = 16`, and the product of
+/// two inputs stays below `2^(2K−2) = 2^62 < 2^(k−1)`.
+pub const DEFAULT_INPUT_BITS: u32 = 32;
 
 impl Default for FixedParams {
     fn default() -> Self {
@@ -72,6 +83,7 @@ impl Default for FixedParams {
             frac_bits: 16,
             int_bits: 64,
             stat_bits: 40,
+            input_bits: DEFAULT_INPUT_BITS,
         }
     }
 }
@@ -119,7 +131,49 @@ impl FixedParams {
             frac_bits,
             int_bits,
             stat_bits,
+            input_bits: DEFAULT_INPUT_BITS.min(int_bits - frac_bits).max(2),
         })
+    }
+
+    /// The same parameters with the input bound `K`: every fixed-point input is proven to
+    /// satisfy `|x̃| < 2^(K−1)`, i.e. `|x| < 2^(K−1−f)`. The computation must choose `K` so
+    /// that every value it truncates or compares stays below `2^(k−1)` for all inputs in
+    /// range (a product of two inputs needs `2K − 2 ≤ k − 1`; a product of an input and a
+    /// value of magnitude at most 1 needs `K ≤ k − f`). The proof costs `K` squares and `K`
+    /// input masks of the owner per input.
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] unless `2 ≤ K ≤ k − f`.
+    pub fn with_input_bits(mut self, input_bits: u32) -> Result<Self, OnlineError> {
+        if input_bits < 2 || input_bits > self.int_bits - self.frac_bits {
+            return Err(OnlineError::ApiMisuse {
+                what: "the input bound needs 2 ≤ K ≤ k − f",
+            });
+        }
+        self.input_bits = input_bits;
+        Ok(self)
+    }
+
+    /// `K`, the proven bound of fixed-point inputs (`|x̃| < 2^(K−1)`).
+    #[must_use]
+    pub fn input_bits(&self) -> u32 {
+        self.input_bits
+    }
+
+    /// The largest real a fixed-point input may have: `2^(K−1−f) − 2^−f`.
+    #[must_use]
+    pub fn input_limit(&self) -> f64 {
+        let k = i32::try_from(self.input_bits).unwrap_or(i32::MAX);
+        let f = i32::try_from(self.frac_bits).unwrap_or(i32::MAX);
+        2f64.powi(k - 1 - f) - 2f64.powi(-f)
+    }
+
+    /// Preprocessing of `n` range-proven fixed-point inputs of `owner`
+    /// ([`Party::input_fixed`]): `K` input masks of the owner and `K` squares per input.
+    #[must_use]
+    pub fn cost_input_fixed(&self, owner: PartyId, n: usize) -> Budget {
+        let bits = n * self.input_bits as usize;
+        Budget::input_masks(owner, bits) + Budget::squares(bits)
     }
 
     /// `f`, fractional bits.
@@ -282,9 +336,38 @@ impl FixedParams {
             + self.cost_trunc(self.int_bits + self.div_extra_bits())
     }
 
-    /// Per element: exp (zero for parameters it does not support).
+    /// Per element: exp, including the clamp of its argument to the supported domain (zero
+    /// for parameters it does not support).
     #[must_use]
     pub fn cost_exp(&self) -> Budget {
+        if self.exp_layout().is_none() {
+            return Budget::zero();
+        }
+        self.cost_clamp() + self.cost_exp_unclamped()
+    }
+
+    /// The domain `[lo, hi]` to which [`Party::exp`] clamps its argument: `lo = −(f − ¼)·ln 2`
+    /// (so `x·log2 e + f > 0`: the integer part stays non-negative) and
+    /// `hi = (i_max − f − 1)·ln 2` (so the integer part stays below its `BitDec` bound and
+    /// `e^hi·2^f < 2^(k−1)`). `None` for parameters exp does not support.
+    #[must_use]
+    pub fn exp_domain(&self) -> Option<(f64, f64)> {
+        let (_, i_max, _) = self.exp_layout()?;
+        let f = f64::from(self.frac_bits);
+        let top = i_max
+            .saturating_sub(self.frac_bits + 1)
+            .min(self.int_bits.saturating_sub(self.frac_bits + 2));
+        let ln2 = core::f64::consts::LN_2;
+        Some((-(f - 0.25) * ln2, f64::from(top) * ln2))
+    }
+
+    /// Per element: clamping to a public interval (two comparisons, two products).
+    fn cost_clamp(&self) -> Budget {
+        self.cost_ltz() * 2 + Budget::triples(2)
+    }
+
+    /// Per element: exp of an argument already in its domain.
+    fn cost_exp_unclamped(&self) -> Budget {
         let Some((f2, _, ei)) = self.exp_layout() else {
             return Budget::zero();
         };
@@ -304,7 +387,7 @@ impl FixedParams {
         let f3 = 2 * self.frac_bits;
         self.cost_ltz() * 2
             + Budget::triples(2)
-            + self.cost_exp()
+            + self.cost_exp_unclamped()
             + (Budget::triples(2) + self.cost_trunc(2 * f3 + 3) * 2) * SIGMOID_ITERATIONS
             + self.cost_trunc(f3 + 2)
             + Budget::triples(1)
@@ -372,24 +455,153 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         self.fixed
     }
 
-    /// Party `owner` inputs reals (fixed-point encoded; `Some` only at the owner).
+    /// Party `owner` inputs `n` reals (`Some` only at the owner), each **proven** to lie in
+    /// the declared input range `|x̃| < 2^(K−1)` ([`FixedParams::with_input_bits`]).
+    ///
+    /// The range proof (see `papers/spdz.md`, "Inputs in range"):
+    /// 1. the owner inputs the `K` bits `b_i` of `u = x̃ + 2^(K−1) ∈ [0, 2^K)` through input
+    ///    masks (uniformly masked), and everyone sets `[[x̃]] = Σ 2^i [[b_i]] − 2^(K−1)`;
+    /// 2. everyone squares every `[[b_i]]` with a square pair (one uniformly masked opening)
+    ///    and forms `[[w_i]] = [[b_i²]] − [[b_i]]`, zero iff `b_i ∈ {0, 1}`;
+    /// 3. the checks run (input digests, Π_MACCheck over everything opened so far), then the
+    ///    `w_i` are opened: all zero, or the checks run again (so that a cheater cannot frame
+    ///    an honest owner by opening a wrong share) and the parties abort with
+    ///    [`OnlineError::InputOutOfRange`] naming the owner.
+    ///
+    /// Sound with probability 1 given correct openings (`w_i = 0` exactly for bits; the
+    /// openings are MAC-checked before the first masked opening or output, with error
+    /// `≤ 2^−126`). An honest owner's `w_i` are all 0, so opening them shows nothing. The
+    /// owner's own out-of-range value is refused before anything is sent.
+    ///
+    /// Consumes [`FixedParams::cost_input_fixed`]: `K` masks of `owner` and `K` squares per
+    /// value. Several owners' inputs are cheaper together: [`Party::input_fixed_many`].
     ///
     /// # Errors
-    /// [`OnlineError::ApiMisuse`] if a value is not encodable; otherwise as [`Party::input`].
+    /// [`OnlineError::ApiMisuse`] if a value is not encodable or outside the input range (at
+    /// the owner), or as [`Party::input`]; [`OnlineError::InputOutOfRange`] if the owner
+    /// cheated; the check's errors.
     pub async fn input_fixed(
         &mut self,
-        owner: usize,
+        owner: PartyId,
         values: Option<&[f64]>,
         n: usize,
     ) -> Result<Shared<Fp>, OnlineError> {
+        let mut out = self.input_fixed_many(&[(owner, values, n)]).await?;
+        Ok(out.pop().unwrap_or_else(|| Shared::zeros(0)))
+    }
+
+    /// Several range-proven fixed-point inputs `(owner, values, n)` at once (values `Some`
+    /// exactly at the owner): one input round per owner, then one square round, one check and
+    /// one zero-test opening for all of them. See [`Party::input_fixed`].
+    ///
+    /// # Errors
+    /// As [`Party::input_fixed`].
+    pub async fn input_fixed_many(
+        &mut self,
+        inputs: &[(PartyId, Option<&[f64]>, usize)],
+    ) -> Result<Vec<Shared<Fp>>, OnlineError> {
+        self.ensure_live()?;
+        let kk = self.fixed.input_bits;
         let enc = self.fixed.encoding()?;
-        let encoded = match values {
-            Some(v) => Some(enc.encode_slice(v).map_err(|_| OnlineError::ApiMisuse {
-                what: "input_fixed: value not encodable",
-            })?),
-            None => None,
-        };
-        self.input(owner, encoded.as_deref(), n).await
+        let offset = 1i128 << (kk - 1);
+        // Caller mistakes first, before anything is sent.
+        let mut bits: Vec<Option<Vec<Fp>>> = Vec::with_capacity(inputs.len());
+        for &(owner, values, n) in inputs {
+            if owner >= self.parties() {
+                return Err(OnlineError::ApiMisuse {
+                    what: "input_fixed: owner is not a party",
+                });
+            }
+            match (owner == self.id(), values) {
+                (true, Some(v)) if v.len() == n => {
+                    let mut b = Vec::with_capacity(n * kk as usize);
+                    for &x in v {
+                        let e = enc.encode(x).map_err(|_| OnlineError::ApiMisuse {
+                            what: "input_fixed: value not encodable",
+                        })?;
+                        let u = e.to_i128() + offset;
+                        if !(0..2 * offset).contains(&u) {
+                            return Err(OnlineError::ApiMisuse {
+                                what: "input_fixed: value outside the declared input range",
+                            });
+                        }
+                        #[allow(clippy::cast_sign_loss)] // 0 ≤ u < 2^K, checked above
+                        let u = u as u128;
+                        b.extend((0..kk).map(|i| bit_fp(u, i)));
+                    }
+                    bits.push(Some(b));
+                }
+                (false, None) => bits.push(None),
+                _ => {
+                    return Err(OnlineError::ApiMisuse {
+                        what: "input_fixed: values must be given (with length n) exactly at the owner",
+                    });
+                }
+            }
+        }
+        if self.cheats(Cheat::InputOutOfRange) {
+            // Cheat::InputOutOfRange: the first value of each of its inputs becomes
+            // x̃ + 2^105 ("bit" 0 is no longer a bit).
+            for b in bits.iter_mut().flatten() {
+                if let Some(b0) = b.first_mut() {
+                    *b0 += crate::cheat::out_of_range_value();
+                }
+            }
+        }
+        let r = self.input_fixed_inner(inputs, bits).await;
+        self.finish(r)
+    }
+
+    async fn input_fixed_inner(
+        &mut self,
+        inputs: &[(PartyId, Option<&[f64]>, usize)],
+        mut bits: Vec<Option<Vec<Fp>>>,
+    ) -> Result<Vec<Shared<Fp>>, OnlineError> {
+        let kk = self.fixed.input_bits;
+        // Step 1: the owners input their bits (uniformly masked by input masks).
+        let mut shared_bits = Vec::with_capacity(inputs.len());
+        for (&(owner, _, n), b) in inputs.iter().zip(bits.iter_mut()) {
+            let r = self.input_inner(owner, b.as_deref(), n * kk as usize).await;
+            if let Some(b) = b.as_mut() {
+                crate::share::wipe(b);
+            }
+            shared_bits.push(r?);
+        }
+        // Step 2: w = b² − b for every bit, one square round for all inputs.
+        let all = Shared::concat(&shared_bits.iter().collect::<Vec<_>>());
+        let sq = self.square_inner(&all).await?;
+        let w = &sq - &all;
+        // Step 3: the checks (inside `open_raw`, since the opening is not masked), then w.
+        let opened = self
+            .open_raw(
+                w.values().to_vec(),
+                w.macs().to_vec(),
+                "input range proof b² − b",
+                Masking::ZeroTest,
+            )
+            .await?;
+        if let Some(pos) = opened.iter().position(|&v| v != Fp::ZERO) {
+            // Confirm that w was opened correctly before blaming its owner.
+            self.check_inner().await?;
+            let mut start = 0;
+            for &(owner, _, n) in inputs {
+                start += n * kk as usize;
+                if pos < start {
+                    return Err(OnlineError::InputOutOfRange { from: owner });
+                }
+            }
+        }
+        // x̃ = Σ 2^i b_i − 2^(K−1), local.
+        let mut out = Vec::with_capacity(inputs.len());
+        for (b, &(_, _, n)) in shared_bits.iter().zip(inputs) {
+            let blk = BitBlock {
+                bits: b.clone(),
+                n,
+                width: kk as usize,
+            };
+            out.push(self.add_public_scalar(&blk.int(0, kk), -pow2(kk - 1))?);
+        }
+        Ok(out)
     }
 
     /// Reveal (after the checks) and decode as reals.
@@ -464,6 +676,7 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
                 masked.values().to_vec(),
                 masked.macs().to_vec(),
                 "TruncPR c",
+                Masking::Statistical,
             )
             .await?;
         // Step 3: (x − c' + r') · 2^−m, with c' = c mod 2^m public.
@@ -652,7 +865,12 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(kk, s).scale(pow2(kk)) + &blk.int(0, kk);
         let masked = a + &r;
         let c = self
-            .open_raw(masked.values().to_vec(), masked.macs().to_vec(), "BitDec c")
+            .open_raw(
+                masked.values().to_vec(),
+                masked.macs().to_vec(),
+                "BitDec c",
+                Masking::Statistical,
+            )
             .await?;
         let c: Vec<u128> = c.iter().map(|&c| low_bits(c, kk)).collect();
         let zero_n = Shared::zeros(n);
@@ -710,10 +928,18 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(m, width - m).scale(pow2(m)) + &r_low;
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values().to_vec(), masked.macs().to_vec(), "LTZ c")
+            .open_raw(
+                masked.values().to_vec(),
+                masked.macs().to_vec(),
+                "LTZ c",
+                Masking::Statistical,
+            )
             .await?;
         let cm: Vec<u128> = c.iter().map(|&c| low_bits(c, m)).collect();
-        let u = self.bitlt_inner(&cm, &blk, m).await?;
+        self.in_comparison += 1;
+        let u = self.bitlt_inner(&cm, &blk, m).await;
+        self.in_comparison -= 1;
+        let u = u?;
         // a' = c' − r' + 2^m·u = x mod 2^m.
         let cm_fp: Vec<Fp> = cm.iter().map(|&c| Fp::from_u128(c)).collect();
         let a_mod = self.add_public(&(&u.scale(pow2(m)) - &r_low), &cm_fp)?;
@@ -760,7 +986,12 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let r = &blk.int(k, s).scale(pow2(k)) + &blk.int(0, k);
         let masked = self.add_public_scalar(&(x + &r), pow2(k - 1))?;
         let c = self
-            .open_raw(masked.values().to_vec(), masked.macs().to_vec(), "EQZ c")
+            .open_raw(
+                masked.values().to_vec(),
+                masked.macs().to_vec(),
+                "EQZ c",
+                Masking::Statistical,
+            )
             .await?;
         let mask = (1u128 << k) - 1;
         let t: Vec<u128> = c
@@ -774,7 +1005,10 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
             let not_r = self.one_minus(&rj)?;
             eq_bits.push(self.select_public(&tj, &rj, &not_r));
         }
-        self.product_inner(eq_bits).await
+        self.in_comparison += 1;
+        let r = self.product_inner(eq_bits).await;
+        self.in_comparison -= 1;
+        r
     }
 
     /// `[[x = y]]` as a bit.
@@ -924,7 +1158,10 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
 
     // ---- exp and sigmoid ---------------------------------------------------------------------
 
-    /// `e^x` for `x ∈ [−11, 24]` (defaults; outside that range the result is unspecified).
+    /// `e^x`, with `x` first clamped to the supported domain `[lo, hi]`
+    /// ([`FixedParams::exp_domain`]; `[−10.92, 24.26]` with the defaults), so that no internal
+    /// truncation or bit decomposition ever runs outside its bound, whatever `x` is (any
+    /// `|x̃| < 2^(k−2)`). The clamp costs two comparisons and two products per element.
     ///
     /// `y = x·log2 e + f` at `2f` fractional bits (exact public product); `i = TruncPR(y, 2f)`
     /// (the integer part, possibly one too high) and `t = y − i ∈ (−1, 1)`; `2^i` as the exact
@@ -941,7 +1178,43 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
                 what: "exp: parameters leave no working precision",
             });
         }
-        guarded!(self, self.exp_inner(x))
+        guarded!(self, self.exp_clamped(x))
+    }
+
+    async fn exp_clamped(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
+        let (lo, hi) = self.fixed.exp_domain().ok_or(OnlineError::ApiMisuse {
+            what: "exp: parameters",
+        })?;
+        let xc = self.clamp_inner(x, lo, hi).await?;
+        self.exp_inner(&xc).await
+    }
+
+    /// `min(max(x, lo), hi)` for public reals `lo < hi` (encoded at `f` bits): both
+    /// comparisons in one LTZ of the concatenation, both corrections in one product round.
+    async fn clamp_inner(
+        &mut self,
+        x: &Shared<Fp>,
+        lo: f64,
+        hi: f64,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        let enc = self.fixed.encoding()?;
+        let (lo, hi) = match (enc.encode(lo), enc.encode(hi)) {
+            (Ok(l), Ok(h)) => (l, h),
+            _ => {
+                return Err(OnlineError::ApiMisuse {
+                    what: "clamp: bounds not encodable",
+                });
+            }
+        };
+        let x_lo = self.add_public_scalar(x, -lo)?; // x − lo < 0 ⇔ x below
+        let hi_x = self.add_public_scalar(&(-x), hi)?; // hi − x < 0 ⇔ x above
+        let flags = self.ltz_inner(&Shared::concat(&[&x_lo, &hi_x])).await?;
+        // x + [x < lo](lo − x) + [x > hi](hi − x): at most one flag is set.
+        let prod = self
+            .mul(&flags, &Shared::concat(&[&(-&x_lo), &hi_x]))
+            .await?;
+        let parts = split(&prod, 2);
+        Ok(&(x + &parts[0]) + &parts[1])
     }
 
     async fn exp_inner(&mut self, x: &Shared<Fp>) -> Result<Shared<Fp>, OnlineError> {
@@ -1075,7 +1348,12 @@ mod tests {
         assert_eq!(t(p.cost_relu()), (104, 125, 0, 0));
         assert_eq!(t(p.cost_reciprocal()), (1343, 230, 0, 0));
         assert_eq!(t(p.cost_div()), (1469, 231, 0, 0));
-        assert_eq!(t(p.cost_exp()), (1292, 19, 0, 0));
+        // exp: 1292 bits and 19 triples, plus the clamp's two comparisons and two products.
+        assert_eq!(t(p.cost_exp()), (1500, 269, 0, 0));
+        assert_eq!(t(p.cost_exp_unclamped()), (1292, 19, 0, 0));
+        // K = 32 masks of the owner and 32 squares per range-proven input.
+        let inp = p.cost_input_fixed(1, 3);
+        assert_eq!((inp.squares, inp.input_masks.clone()), (96, vec![0, 96]));
         assert_eq!(t(p.cost_sigmoid()), (2216, 276, 0, 0));
     }
 

@@ -15,6 +15,7 @@
 //! | [`mul`] | Beaver multiplication and squaring (local halves) | Beaver 1991 / SPDZ |
 //! | [`open`] | opening, pending list; Π_MACCheck from `spdz_offline::mac_check` | MASCOT Π_MACCheck |
 //! | [`party`] | the driver: rounds, checks, poisoning, cheats | |
+//! | [`trace`] | the public trace: what was opened, how it was masked, when checks ran | |
 //! | [`fixed`] | TruncPR, LTZ, EQZ, ReLU, reciprocal, exp, sigmoid | Catrina–Saxena 2010, Catrina–de Hoogh 2010 |
 //! | [`budget`] | preprocessing consumed per operation | |
 //! | [`bench`](mod@bench) | `M` multiplications with timing and counters (for `spdz mul`) | |
@@ -46,7 +47,10 @@
 
 pub mod bench;
 pub mod budget;
+#[cfg(feature = "adversarial")]
 pub mod cheat;
+#[cfg(not(feature = "adversarial"))]
+mod cheat;
 pub mod error;
 pub mod fixed;
 pub mod input;
@@ -55,11 +59,14 @@ pub mod open;
 pub mod party;
 mod prep;
 pub mod share;
+pub mod trace;
 
 pub use bench::{MulReport, run_multiplications};
 pub use budget::Budget;
+#[cfg(feature = "adversarial")]
 pub use cheat::Cheat;
 pub use error::{AbortReason, OnlineError};
 pub use fixed::FixedParams;
 pub use party::Party;
 pub use share::{Opened, Shared};
+pub use trace::{Masking, TraceEvent};

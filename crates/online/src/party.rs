@@ -15,6 +15,7 @@ use crate::mul::{combine, combine_square, mask};
 use crate::open::{Pending, sum_shares};
 use crate::prep;
 use crate::share::{Opened, Shared, wipe};
+use crate::trace::{Masking, Trace, TraceEvent};
 
 /// First step tag of the online phase (`0x03xx_xxxx`, see `spdz_net`'s step ranges).
 pub const STEP_BASE: u32 = 0x0300_0000;
@@ -50,7 +51,11 @@ pub struct Party<T: Transport, P: Preprocessing<F>, F: Field = Fp> {
     parties: usize,
     live: Option<Live<P, F>>,
     aborted: Option<AbortReason>,
+    #[cfg(feature = "adversarial")]
     cheat: Option<Cheat>,
+    /// Depth of comparison protocols being run (for `Cheat::ShiftComparison`).
+    pub(crate) in_comparison: u32,
+    trace: Option<Trace>,
     check_bound: usize,
     pub(crate) fixed: FixedParams,
     consumed: Budget,
@@ -100,7 +105,10 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             transport,
             live: Some(live),
             aborted: None,
+            #[cfg(feature = "adversarial")]
             cheat: None,
+            in_comparison: 0,
+            trace: None,
             check_bound: DEFAULT_CHECK_BOUND,
             fixed: FixedParams::default(),
             consumed: Budget::zero(),
@@ -110,11 +118,47 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
     }
 
     /// Make this party deviate from the protocol as `cheat` says (adversarial tests and the
-    /// CLI's `--cheat`; never set by default).
+    /// CLI's `--cheat`; never set by default). Only with the `adversarial` feature.
+    #[cfg(feature = "adversarial")]
     #[must_use]
     pub fn with_cheat(mut self, cheat: Cheat) -> Self {
         self.cheat = Some(cheat);
         self
+    }
+
+    /// Whether this party applies `c` (always `false` without the `adversarial` feature, so
+    /// the compiler removes every deviating branch).
+    #[inline]
+    pub(crate) fn cheats(&self, c: Cheat) -> bool {
+        #[cfg(feature = "adversarial")]
+        {
+            self.cheat == Some(c)
+        }
+        #[cfg(not(feature = "adversarial"))]
+        {
+            let _ = c;
+            false
+        }
+    }
+
+    /// Record the public trace of this party's steps (what was opened, how it was masked,
+    /// when the checks ran; see [`TraceEvent`]). Off by default; for tests and audits.
+    #[must_use]
+    pub fn with_trace(mut self) -> Self {
+        self.trace = Some(Trace::default());
+        self
+    }
+
+    /// The public trace recorded so far (empty unless [`Party::with_trace`]).
+    #[must_use]
+    pub fn trace(&self) -> &[TraceEvent] {
+        self.trace.as_ref().map_or(&[], |t| t.events())
+    }
+
+    pub(crate) fn record(&mut self, e: TraceEvent) {
+        if let Some(t) = self.trace.as_mut() {
+            t.push(e);
+        }
     }
 
     /// Run Π_MACCheck whenever more than `bound` opened values are pending (at least 1).
@@ -315,14 +359,31 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
 
     /// Open `values` (this party's shares) to everyone in one round; the opened values and
     /// `macs` go on the pending list. Nothing opened here is released before a check.
+    ///
+    /// `masking` says how the opened value hides the secrets it depends on. Unless it is
+    /// [`Masking::Uniform`] (uniform in F_p whatever the other parties did), every value
+    /// opened before (and every input broadcast) must first pass the checks: a cheater who
+    /// shifted an earlier opening by a known error could otherwise read honest secrets from
+    /// a value that is masked only statistically (or not at all, for a zero-test or an
+    /// output). Those checks run here, batched: one per opening, whatever its length.
     pub(crate) async fn open_raw(
         &mut self,
         values: Vec<F>,
         macs: Vec<F>,
         what: &'static str,
+        masking: Masking,
     ) -> Result<Vec<F>, OnlineError> {
+        if masking != Masking::Uniform {
+            self.check_pending().await?;
+        }
         let step = self.next_step();
-        let payload = if self.cheat == Some(Cheat::WrongShareOnOpen) && !values.is_empty() {
+        self.record(TraceEvent::Opened {
+            step: step.tag(),
+            what,
+            masking,
+            len: values.len(),
+        });
+        let payload = if self.cheats(Cheat::WrongShareOnOpen) && !values.is_empty() {
             // Cheat::WrongShareOnOpen: a wrong share goes to every peer.
             let mut v = values.to_vec();
             v[0] += F::ONE;
@@ -363,9 +424,20 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         self.finish(r)
     }
 
-    async fn check_inner(&mut self) -> Result<(), OnlineError> {
+    /// The checks, if anything was opened or broadcast since the last ones.
+    pub(crate) async fn check_pending(&mut self) -> Result<(), OnlineError> {
+        let live = self.live_mut()?;
+        if live.pending.len() > 0 || live.log.has_pending() {
+            self.check_inner().await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn check_inner(&mut self) -> Result<(), OnlineError> {
         self.checks += 1;
         let check = self.checks;
+        let opened = self.pending_len();
+        self.record(TraceEvent::Checked { check, opened });
         // Input consistency (see `input`): exchange and compare digests.
         if self.live_mut()?.log.has_pending() {
             let step = self.next_step();
@@ -375,7 +447,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             self.live_mut()?.log.compare(&received, me, check)?;
         }
         // Π_MACCheck over the pending list.
-        let cheat = self.cheat;
+        let wrong_mac = self.cheats(Cheat::WrongMacShareInCheck);
         let live = self.live.as_mut().ok_or(OnlineError::Aborted {
             reason: AbortReason::Preprocessing,
         })?;
@@ -383,7 +455,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             return Ok(());
         }
         let (values, mut macs) = live.pending.take();
-        if cheat == Some(Cheat::WrongMacShareInCheck) {
+        if wrong_mac {
             // Cheat::WrongMacShareInCheck: σ_i computed from a wrong MAC share.
             macs[0] += F::ONE;
         }
@@ -409,6 +481,10 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
     /// Open `x` to every party and return it **after** the broadcast consistency check and
     /// Π_MACCheck over everything opened so far have passed.
     ///
+    /// The checks run twice: before `x` is opened (as in SPDZ's output phase: an earlier
+    /// opening shifted by a cheater would make `x` itself carry honest secrets), and after,
+    /// over `x`'s own MACs.
+    ///
     /// # Errors
     /// Any error of [`Party::check`] or of the opening round; the handle is then poisoned and
     /// nothing is released.
@@ -420,7 +496,12 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
 
     async fn reveal_inner(&mut self, x: &Shared<F>) -> Result<Opened<F>, OnlineError> {
         let v = self
-            .open_raw(x.values().to_vec(), x.macs().to_vec(), "output shares")
+            .open_raw(
+                x.values().to_vec(),
+                x.macs().to_vec(),
+                "output shares",
+                Masking::Output,
+            )
             .await?;
         self.check_inner().await?;
         Ok(Opened::checked(v))
@@ -461,6 +542,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
                 d.values().to_vec(),
                 d.macs().to_vec(),
                 "private output shares",
+                Masking::Uniform,
             )
             .await?;
         self.check_inner().await?;
@@ -506,7 +588,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         self.finish(r)
     }
 
-    async fn input_inner(
+    pub(crate) async fn input_inner(
         &mut self,
         owner: PartyId,
         values: Option<&[F]>,
@@ -517,6 +599,11 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             return Ok(mask_shares);
         }
         let step = self.next_step();
+        self.record(TraceEvent::Input {
+            step: step.tag(),
+            owner,
+            len: n,
+        });
         let d: Vec<F> = if let Some(x) = values {
             // Input, step 2 (owner): d = x − r, sent to every peer.
             let r = clear.ok_or(OnlineError::InconsistentPreprocessing {
@@ -524,10 +611,8 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
             })?;
             let d = masked(x, &r);
             let payload = F::encode_slice(&d);
-            let equivocate = matches!(
-                self.cheat,
-                Some(Cheat::EquivocateInput | Cheat::EquivocateInputAndDigest)
-            );
+            let equivocate =
+                self.cheats(Cheat::EquivocateInput) || self.cheats(Cheat::EquivocateInputAndDigest);
             if equivocate {
                 // Cheat::EquivocateInput{,AndDigest}: d to the lowest peer if n ≥ 3, d + 1 to
                 // the rest; the first records d (its own view), the second what the lowest
@@ -537,7 +622,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
                 let bad = F::encode_slice(&bad);
                 let first_peer = usize::from(self.id == 0);
                 let to_first = if self.parties > 2 { &payload } else { &bad };
-                let recorded = if self.cheat == Some(Cheat::EquivocateInputAndDigest) {
+                let recorded = if self.cheats(Cheat::EquivocateInputAndDigest) {
                     to_first
                 } else {
                     &payload
@@ -607,11 +692,14 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         let mut send = Vec::with_capacity(2 * n);
         mask(x.values(), &t.a, &mut send);
         mask(y.values(), &t.b, &mut send);
+        self.shift_beaver_share(&mut send, n);
         let mut macs = Vec::with_capacity(2 * n);
         mask(x.macs(), &t.ma, &mut macs);
         mask(y.macs(), &t.mb, &mut macs);
         // Step 3: open ε ‖ δ in one round.
-        let opened = self.open_raw(send, macs, "Beaver ε‖δ").await?;
+        let opened = self
+            .open_raw(send, macs, "Beaver ε‖δ", Masking::Uniform)
+            .await?;
         // Step 4: [[z]] = [[c]] + ε[[b]] + δ[[a]] + εδ.
         let alpha = self.mac_key()?;
         let first = self.id == 0;
@@ -635,6 +723,22 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         Ok(Shared::from_parts(z, mz))
     }
 
+    /// The shift cheats: a known error on this party's share of ε (or δ) of the first
+    /// element, applied consistently (the party uses the shifted ε itself), so everyone holds
+    /// `z' = xy + E·y` (or `xy + E·x`) with valid-looking shares and inconsistent MACs.
+    fn shift_beaver_share(&self, send: &mut [F], n: usize) {
+        let in_cmp = self.in_comparison > 0;
+        let eps = (self.cheats(Cheat::ShiftEpsilon) && !in_cmp)
+            || (self.cheats(Cheat::ShiftComparison) && in_cmp);
+        let del = self.cheats(Cheat::ShiftDelta) && !in_cmp;
+        if n > 0 && eps {
+            send[0] += crate::cheat::shift_error();
+        }
+        if n > 0 && del {
+            send[n] += crate::cheat::shift_error();
+        }
+    }
+
     /// `[[x²]]` element-wise with square pairs: one round. Consumes `x.len()` squares.
     ///
     /// # Errors
@@ -645,7 +749,7 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         self.finish(r)
     }
 
-    async fn square_inner(&mut self, x: &Shared<F>) -> Result<Shared<F>, OnlineError> {
+    pub(crate) async fn square_inner(&mut self, x: &Shared<F>) -> Result<Shared<F>, OnlineError> {
         let n = x.len();
         if n == 0 {
             return Ok(Shared::zeros(0));
@@ -653,7 +757,12 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
         let (a, s) = self.draw_squares(n)?;
         let d = x - &a;
         let eps = self
-            .open_raw(d.values().to_vec(), d.macs().to_vec(), "square ε")
+            .open_raw(
+                d.values().to_vec(),
+                d.macs().to_vec(),
+                "square ε",
+                Masking::Uniform,
+            )
             .await?;
         let alpha = self.mac_key()?;
         let first = self.id == 0;
