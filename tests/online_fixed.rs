@@ -72,6 +72,7 @@ async fn run(op: Op, xs: Vec<f64>, ys: Vec<f64>) -> Vec<f64> {
                 Op::Relu => p.relu(&x).await?,
             };
             let used = p.consumed().clone();
+            online_common::assert_checked_before_masked(p.trace());
             assert_eq!(
                 used,
                 before + cost(op, &p.fixed_params()) * n,

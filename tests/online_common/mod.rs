@@ -8,7 +8,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use spdz::field::Fp;
 use spdz::net::MemoryTransport;
-use spdz::online::{Cheat, Party};
+use spdz::online::{Cheat, Masking, Party, TraceEvent};
 use spdz_insecure_test_dealer::{InsecureDealerSource, insecure_dealer};
 
 pub type TestParty = Party<MemoryTransport, InsecureDealerSource<Fp>, Fp>;
@@ -22,7 +22,7 @@ pub fn make_parties(n: usize, seed: u64, cheat: Option<(usize, Cheat)>) -> Vec<T
         .enumerate()
         .map(|(i, (t, d))| {
             let mut rng = ChaCha20Rng::seed_from_u64(seed ^ (0x5EED_0000 + i as u64));
-            let p = Party::new(t, d, &mut rng).unwrap();
+            let p = Party::new(t, d, &mut rng).unwrap().with_trace();
             match cheat {
                 Some((who, c)) if who == i => p.with_cheat(c),
                 _ => p,
@@ -47,4 +47,23 @@ where
         out.push(h.await.unwrap());
     }
     out
+}
+
+/// The schedule every party must keep (issue: nothing leaks before a check): before any opening
+/// that is not uniformly masked, nothing is pending (no opening or input since the last check).
+pub fn assert_checked_before_masked(trace: &[TraceEvent]) {
+    let mut dirty = false;
+    for (i, e) in trace.iter().enumerate() {
+        match e {
+            TraceEvent::Checked { .. } => dirty = false,
+            TraceEvent::Input { .. } => dirty = true,
+            TraceEvent::Opened { masking, what, .. } => {
+                assert!(
+                    *masking == Masking::Uniform || !dirty,
+                    "event {i} ({what}, {masking:?}) opened with unchecked values pending"
+                );
+                dirty = true;
+            }
+        }
+    }
 }

@@ -38,6 +38,47 @@ pub struct InsecureDealerSource<F: Field> {
     bits: ChaCha12Rng,
     masks: Vec<ChaCha12Rng>,
     prefetched: Triples<F>,
+    coupling: Coupling<F>,
+    /// How many of each kind were dealt so far (triples, squares, masks per owner).
+    dealt: (usize, usize, Vec<usize>),
+}
+
+/// INSECURE test aid: additive shifts of dealt *clear* values, absorbed into this party's own
+/// shares (and MAC shares, with the global key this dealer knows).
+///
+/// This makes the simulation argument executable: for two honest inputs `x` and `x'`, the
+/// preprocessing shifted by the coupling that maps `x` to `x'` (input masks `r' = r + Δ`,
+/// triples `a' = a + Δ` with `c' = a'b'`, squares likewise) has the same distribution as the
+/// unshifted one, and under it every value the other parties receive is *identical*. A test
+/// that finds the cheater's received bytes equal in both runs has shown that its view does
+/// not depend on the honest input.
+#[derive(Clone, Debug, Default)]
+pub struct Coupling<F: Field> {
+    /// `(owner, index among that owner's masks, Δ)`: `r ← r + Δ`.
+    pub masks: Vec<(PartyId, usize, F)>,
+    /// `(index, Δ)`: `a ← a + Δ`, `a² ← (a + Δ)²`.
+    pub squares: Vec<(usize, F)>,
+    /// `(index, Δa, Δb)`: `a ← a + Δa`, `b ← b + Δb`, `c ← (a + Δa)(b + Δb)`.
+    pub triples: Vec<(usize, F, F)>,
+}
+
+/// Adds `(dv, α·dv)` to element `e` of `s`.
+fn shift_at<F: Field>(
+    s: AuthShares<F>,
+    shifts: &[(usize, F)],
+    alpha: F,
+) -> Result<AuthShares<F>, OfflineError> {
+    if shifts.is_empty() {
+        return Ok(s);
+    }
+    let (mut v, mut m) = s.into_parts();
+    for &(e, d) in shifts {
+        if let (Some(v), Some(m)) = (v.get_mut(e), m.get_mut(e)) {
+            *v += d;
+            *m += alpha * d;
+        }
+    }
+    AuthShares::new(v, m)
 }
 
 impl<F: Field> core::fmt::Debug for InsecureDealerSource<F> {
@@ -77,6 +118,8 @@ pub fn insecure_dealer<F: Field>(parties: usize, seed: u64) -> Vec<InsecureDeale
                 .map(|j| stream(seed, STREAM_MASKS + j))
                 .collect(),
             prefetched: Triples::default(),
+            coupling: Coupling::default(),
+            dealt: (0, 0, vec![0; parties]),
         })
         .collect()
 }
@@ -120,6 +163,14 @@ fn share_vec<F: Field>(
 }
 
 impl<F: Field> InsecureDealerSource<F> {
+    /// INSECURE test aid: shift the clear values this source deals as `coupling` says (see
+    /// [`Coupling`]); only this party's shares change.
+    #[must_use]
+    pub fn with_coupling(mut self, coupling: Coupling<F>) -> Self {
+        self.coupling = coupling;
+        self
+    }
+
     /// Make `n` triples now and serve later requests from them first (so that benchmarks of
     /// the online phase do not time the dealing).
     ///
@@ -137,10 +188,27 @@ impl<F: Field> InsecureDealerSource<F> {
         let a: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
         let b: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
         let c: Vec<F> = a.iter().zip(&b).map(|(&a, &b)| a * b).collect();
+        let (sa, sb, sc) = (
+            share_vec(rng, p, me, alpha, &a)?,
+            share_vec(rng, p, me, alpha, &b)?,
+            share_vec(rng, p, me, alpha, &c)?,
+        );
+        let start = self.dealt.0;
+        self.dealt.0 += n;
+        let mut da = Vec::new();
+        let mut db = Vec::new();
+        let mut dc = Vec::new();
+        for &(i, x, y) in &self.coupling.triples {
+            if let Some(e) = i.checked_sub(start).filter(|&e| e < n) {
+                da.push((e, x));
+                db.push((e, y));
+                dc.push((e, x * b[e] + y * a[e] + x * y));
+            }
+        }
         Ok(Triples {
-            a: share_vec(rng, p, me, alpha, &a)?,
-            b: share_vec(rng, p, me, alpha, &b)?,
-            c: share_vec(rng, p, me, alpha, &c)?,
+            a: shift_at(sa, &da, alpha)?,
+            b: shift_at(sb, &db, alpha)?,
+            c: shift_at(sc, &dc, alpha)?,
         })
     }
 }
@@ -173,10 +241,21 @@ impl<F: Field> Preprocessing<F> for InsecureDealerSource<F> {
         let rng = &mut self.squares;
         let a: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
         let s: Vec<F> = a.iter().map(|&a| a * a).collect();
-        Ok((
+        let (sa, ss) = (
             share_vec(rng, p, me, alpha, &a)?,
             share_vec(rng, p, me, alpha, &s)?,
-        ))
+        );
+        let start = self.dealt.1;
+        self.dealt.1 += n;
+        let mut da = Vec::new();
+        let mut ds = Vec::new();
+        for &(i, d) in &self.coupling.squares {
+            if let Some(e) = i.checked_sub(start).filter(|&e| e < n) {
+                da.push((e, d));
+                ds.push((e, (a[e] + a[e]) * d + d * d));
+            }
+        }
+        Ok((shift_at(sa, &da, alpha)?, shift_at(ss, &ds, alpha)?))
     }
 
     fn bits(&mut self, n: usize) -> Result<AuthShares<F>, OfflineError> {
@@ -194,10 +273,19 @@ impl<F: Field> Preprocessing<F> for InsecureDealerSource<F> {
             .masks
             .get_mut(owner)
             .ok_or(OfflineError::ApiMisuse("input_masks: owner is not a party"))?;
-        let r: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
+        let mut r: Vec<F> = (0..n).map(|_| F::random(rng)).collect();
         let shares = share_vec(rng, p, me, alpha, &r)?;
+        let start = self.dealt.2[owner];
+        self.dealt.2[owner] += n;
+        let mut dr = Vec::new();
+        for &(o, i, d) in &self.coupling.masks {
+            if let Some(e) = i.checked_sub(start).filter(|&e| e < n && o == owner) {
+                dr.push((e, d));
+                r[e] += d;
+            }
+        }
         Ok(InputMasks {
-            shares,
+            shares: shift_at(shares, &dr, alpha)?,
             clear: (owner == me).then_some(r),
         })
     }
