@@ -42,23 +42,15 @@ const ONLINE_PREFIX: &str = "online-";
 pub(crate) fn cheat_names() -> PossibleValuesParser {
     let offline = spdz_offline::Cheat::ALL
         .map(|c| PossibleValue::new(c.name()).help(format!("offline: {}", c.description())));
-    let online = spdz_online::Cheat::ALL.map(|c| {
-        PossibleValue::new(format!("{ONLINE_PREFIX}{}", c.name()))
-            .help(format!("online: {}", online_description(c)))
-    });
+    // `spdz mul` multiplies integers: the fixed-point and comparison cheats do not apply.
+    let online = spdz_online::Cheat::ALL
+        .into_iter()
+        .filter(|c| c.applies_to_integer_programs())
+        .map(|c| {
+            PossibleValue::new(format!("{ONLINE_PREFIX}{}", c.name()))
+                .help(format!("online: {}", c.description()))
+        });
     PossibleValuesParser::new(offline.into_iter().chain(online))
-}
-
-fn online_description(c: spdz_online::Cheat) -> &'static str {
-    match c {
-        spdz_online::Cheat::WrongShareOnOpen => "open a wrong share in the Beaver round",
-        spdz_online::Cheat::WrongMacShareInCheck => "use a wrong MAC share in Π_MACCheck",
-        spdz_online::Cheat::EquivocateInput => "send different input broadcasts to different peers",
-        spdz_online::Cheat::EquivocateInputAndDigest => {
-            "equivocate an input and lie in the broadcast digest to match one peer"
-        }
-        _ => "a cheat of the online phase",
-    }
 }
 
 pub(crate) fn parse_cheat(name: &str) -> Option<AnyCheat> {
