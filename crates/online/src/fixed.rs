@@ -18,14 +18,20 @@
 //!
 //! | operation | paper / algorithm | bits / element (defaults) | triples | rounds |
 //! |---|---|---|---|---|
-//! | [`Party::trunc_pr`] | Catrina–Saxena 2010, TruncPR | `k + s` = 104 | 0 | 1 |
-//! | [`Party::fx_mul`] | product + TruncPR | 104 | 1 | 2 |
-//! | [`Party::ltz`] | Catrina–de Hoogh 2010, LTZ = −Trunc(a, k−1) via Mod2m + BitLT | 104 | 124 | 7 |
-//! | [`Party::eqz`] | Catrina–de Hoogh 2010, EQZ (bits of `c − r` and a product tree) | 104 | 63 | 7 |
-//! | [`Party::relu`] | `x − x·LTZ(x)` | 104 | 125 | 8 |
+//! | [`Party::input_fixed`] | owner's bits + zero test of `b² − b` (range proof) | 0 (32 squares, 32 masks) | 0 | 3 + check |
+//! | [`Party::trunc_pr`] | Catrina–Saxena 2010, TruncPR | `k + s` = 104 | 0 | 1 + check |
+//! | [`Party::fx_mul`] | product + TruncPR | 104 | 1 | 6 |
+//! | [`Party::ltz`] | Catrina–de Hoogh 2010, LTZ = −Trunc(a, k−1) via Mod2m + BitLT | 104 | 124 | 7 + check |
+//! | [`Party::eqz`] | Catrina–de Hoogh 2010, EQZ (bits of `c − r` and a product tree) | 104 | 63 | 7 + check |
+//! | [`Party::relu`] | `x − x·LTZ(x)` | 104 | 125 | 8 + check |
 //! | [`Party::reciprocal`] | sign, BitDec + prefix-OR normalisation, Newton–Raphson (4 it.) | see `cost_reciprocal` | | |
-//! | [`Party::exp`] | `2^(x log2 e)`: integer part by BitDec, fraction by degree-9 Taylor | see `cost_exp` | | |
-//! | [`Party::sigmoid`] | `1/(1+e^−|x|)` with a clamp, Newton–Raphson on [1, 2], sign fix | see `cost_sigmoid` | | |
+//! | [`Party::exp`] | clamp; `2^(x log2 e)`: integer part by BitDec, fraction by degree-9 Taylor | see `cost_exp` | | |
+//! | [`Party::sigmoid`] | `1/(1+e^−|x|)` with a clamp, Newton–Raphson on [1, 2], sign fix | see `cost_sigmoid` | | 120 |
+//!
+//! "check" is the Π_MACCheck (4 rounds) that runs before every opening that is not uniformly
+//! masked whenever values were opened since the last one (`papers/spdz.md`, "Which openings
+//! are masked how"): a cheater who shifted an earlier opening could otherwise read honest
+//! secrets from a statistically masked `c`.
 //!
 //! Accuracy (measured against f64 over 10,000 random inputs each, asserted by
 //! `tests/online_fixed.rs`; see `papers/spdz.md`): products within 1 unit (`2^−16`);
