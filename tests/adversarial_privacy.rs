@@ -95,18 +95,12 @@ impl Transport for Recording {
         self.note_sent(to, step, &payload);
         self.inner.send(to, step, payload)
     }
-    fn recv(
-        &self,
-        from: usize,
-        step: Step,
-    ) -> impl Future<Output = Result<Vec<u8>, NetError>> + Send {
-        async move {
-            let r = self.inner.recv(from, step).await;
-            if let Ok(b) = &r {
-                self.note_received(from, step, b);
-            }
-            r
+    async fn recv(&self, from: usize, step: Step) -> Result<Vec<u8>, NetError> {
+        let r = self.inner.recv(from, step).await;
+        if let Ok(b) = &r {
+            self.note_received(from, step, b);
         }
+        r
     }
     fn broadcast(
         &self,
@@ -118,43 +112,31 @@ impl Transport for Recording {
         }
         self.inner.broadcast(step, payload)
     }
-    fn exchange_all(
-        &self,
-        step: Step,
-        payload: Vec<u8>,
-    ) -> impl Future<Output = Result<Vec<Vec<u8>>, NetError>> + Send {
-        async move {
-            for j in self.peers() {
-                self.note_sent(j, step, &payload);
-            }
-            let r = self.inner.exchange_all(step, payload).await;
-            if let Ok(all) = &r {
-                for j in self.peers() {
-                    self.note_received(j, step, &all[j]);
-                }
-            }
-            r
+    async fn exchange_all(&self, step: Step, payload: Vec<u8>) -> Result<Vec<Vec<u8>>, NetError> {
+        for j in self.peers() {
+            self.note_sent(j, step, &payload);
         }
+        let r = self.inner.exchange_all(step, payload).await;
+        if let Ok(all) = &r {
+            for j in self.peers() {
+                self.note_received(j, step, &all[j]);
+            }
+        }
+        r
     }
-    fn exchange(
-        &self,
-        step: Step,
-        payloads: Vec<Vec<u8>>,
-    ) -> impl Future<Output = Result<Vec<Vec<u8>>, NetError>> + Send {
-        async move {
-            for j in self.peers() {
-                if let Some(p) = payloads.get(j) {
-                    self.note_sent(j, step, p);
-                }
+    async fn exchange(&self, step: Step, payloads: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, NetError> {
+        for j in self.peers() {
+            if let Some(p) = payloads.get(j) {
+                self.note_sent(j, step, p);
             }
-            let r = self.inner.exchange(step, payloads).await;
-            if let Ok(all) = &r {
-                for j in self.peers() {
-                    self.note_received(j, step, &all[j]);
-                }
-            }
-            r
         }
+        let r = self.inner.exchange(step, payloads).await;
+        if let Ok(all) = &r {
+            for j in self.peers() {
+                self.note_received(j, step, &all[j]);
+            }
+        }
+        r
     }
     fn stats(&self) -> Stats {
         self.inner.stats()
