@@ -168,6 +168,9 @@ enum Prog {
     MulHonestLeft,
     /// `l = ltz(x_c)`, then `fx_mul(l·2^f, x_h)`: a non-bit `l` would expose `x_h`.
     CompareThenMul,
+    /// `z = x_h·x_c` (a plain product), revealed to the cheater only: a shifted δ would give
+    /// it `z + E·x_h`, masked by an `r` it knows.
+    RevealToCheater,
 }
 
 fn prog_for(cheat: Cheat) -> Prog {
@@ -199,6 +202,13 @@ async fn program(
                 let l = p.ltz(&xs[c]).await?;
                 let one = Fp::from_u128(1 << p.fixed_params().frac_bits());
                 p.fx_mul(&l.scale(one), &xs[h]).await?
+            }
+            Prog::RevealToCheater => {
+                let z = p.mul(&xs[h], &xs[c]).await?;
+                let got = p.reveal_to(c, &z).await?;
+                return Ok(got.map_or_else(Vec::new, |v| {
+                    v.values().iter().map(|&x| x.to_i128() as f64).collect()
+                }));
             }
         };
         p.reveal_fixed(&out).await
@@ -284,7 +294,7 @@ fn coupling(n: usize, h: usize, prog: Prog, x: &[f64], x2: &[f64]) -> Coupling<F
         let zero = Fp::from_u128(0);
         match prog {
             Prog::MulHonestRight => cp.triples.push((e, zero, dx)),
-            Prog::MulHonestLeft => cp.triples.push((e, dx, zero)),
+            Prog::MulHonestLeft | Prog::RevealToCheater => cp.triples.push((e, dx, zero)),
             Prog::CompareThenMul => {
                 let before = fx.cost_ltz().triples * L;
                 cp.triples.push((before + e, zero, dx));
@@ -318,9 +328,26 @@ fn expected(cheat: Cheat, cheater: usize, e: &OnlineError) -> bool {
     }
 }
 
+/// The step of the opening the cheat aims at, from an honest party's trace of an honest run.
+fn target_step(prog: Prog, trace: &[TraceEvent]) -> Option<u32> {
+    if prog == Prog::RevealToCheater {
+        return trace.iter().find_map(|e| match e {
+            TraceEvent::Opened { step, what, .. } if *what == "private output shares" => {
+                Some(*step)
+            }
+            _ => None,
+        });
+    }
+    let k = usize::from(prog == Prog::CompareThenMul);
+    statistical_steps(trace).get(k).copied()
+}
+
 async fn case(n: usize, cheat: Cheat, c: usize) {
+    case_with(n, cheat, c, prog_for(cheat)).await;
+}
+
+async fn case_with(n: usize, cheat: Cheat, c: usize, prog: Prog) {
     let h = (0..n).find(|&j| j != c).unwrap();
-    let prog = prog_for(cheat);
     let xa = [3.25, 42.123, -7.5, 0.5];
     let xb = [-100.0, 1.0, 12.0, -0.25];
     let (ia, ib) = (inputs(n, h, &xa), inputs(n, h, &xb));
@@ -329,15 +356,8 @@ async fn case(n: usize, cheat: Cheat, c: usize) {
     // The honest run: the program works, and gives the step tag of the statistically masked
     // opening the cheat aims at.
     let honest = run(n, prog, h, c, &ia, None, None).await;
-    let target = {
-        let stat = statistical_steps(honest[h].1.trace());
-        let k = usize::from(prog == Prog::CompareThenMul);
-        assert!(
-            stat.len() > k,
-            "{ctx}: honest run has too few masked openings"
-        );
-        stat[k]
-    };
+    let target = target_step(prog, honest[h].1.trace())
+        .unwrap_or_else(|| panic!("{ctx}: the honest run lacks the targeted opening"));
     for (r, p, _) in &honest {
         assert!(r.is_ok(), "{ctx}: honest run failed: {r:?}");
         assert_checked_before_masked(p.trace());
@@ -415,6 +435,17 @@ async fn matrix(n: usize) {
     ] {
         for c in 0..n {
             case(n, cheat, c).await;
+        }
+    }
+}
+
+/// A private output is an output to its owner (who knows its mask): a cheating owner that
+/// shifted δ is caught before any honest party sends its share of `z − r`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_output_to_a_shifting_owner() {
+    for n in [2, 3] {
+        for c in 0..n {
+            case_with(n, Cheat::ShiftDelta, c, Prog::RevealToCheater).await;
         }
     }
 }

@@ -542,7 +542,9 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
                 d.values().to_vec(),
                 d.macs().to_vec(),
                 "private output shares",
-                Masking::Uniform,
+                // Uniform to everyone but the owner, who knows r: to it this is an output,
+                // so everything it depends on is checked first.
+                Masking::Output,
             )
             .await?;
         self.check_inner().await?;

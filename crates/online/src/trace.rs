@@ -11,7 +11,7 @@ use spdz_net::PartyId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Masking {
     /// Uniform in F_p, whatever the other parties did: Beaver's ε = x − a and δ = y − b, a
-    /// square's ε = x − a, a private output's x − r. Such an opening needs no check before it.
+    /// square's ε = x − a. Such an opening needs no check before it.
     Uniform,
     /// Masked by a bounded random `r < 2^(k'+s)` (TruncPR, LTZ/Mod2m, EQZ, BitDec): hides `x`
     /// only while `|x| < 2^(k'−1)`. Every earlier opening passes Π_MACCheck first.
@@ -19,8 +19,9 @@ pub enum Masking {
     /// A value that is zero in an honest run (the input range proof's bit test): not masked
     /// at all, so every earlier opening passes Π_MACCheck first.
     ZeroTest,
-    /// A public output. Every earlier opening passes Π_MACCheck first (SPDZ's output phase),
-    /// and the output's own MACs are checked before it is released.
+    /// An output: public, or private to one party (`x − r` with the owner's mask `r`, which is
+    /// an output to the owner). Every earlier opening passes Π_MACCheck first (SPDZ's output
+    /// phase), and the output's own MACs are checked before it is released.
     Output,
 }
 
