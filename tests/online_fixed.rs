@@ -23,6 +23,7 @@ enum Op {
     Lt,
     Eq,
     Relu,
+    Recip,
 }
 
 fn cost(op: Op, p: &FixedParams) -> Budget {
@@ -34,6 +35,7 @@ fn cost(op: Op, p: &FixedParams) -> Budget {
         Op::Ltz | Op::Lt => p.cost_ltz(),
         Op::Eq => p.cost_eqz(),
         Op::Relu => p.cost_relu(),
+        Op::Recip => p.cost_reciprocal(),
     }
 }
 
@@ -47,7 +49,7 @@ async fn run(op: Op, xs: Vec<f64>, ys: Vec<f64>) -> Vec<f64> {
             let me = p.id();
             // Comparisons are tested up to |x̃| < 2^(k−1), beyond any input bound K ≤ k − f:
             // their inputs enter unchecked, as raw field elements (the integer path).
-            let raw = matches!(op, Op::Ltz | Op::Lt | Op::Eq | Op::Relu);
+            let raw = matches!(op, Op::Ltz | Op::Lt | Op::Eq | Op::Relu | Op::Recip);
             let (x, y) = if raw {
                 let enc = FixedPoint::default();
                 let ex = enc.encode_slice(&xs).unwrap();
@@ -70,6 +72,7 @@ async fn run(op: Op, xs: Vec<f64>, ys: Vec<f64>) -> Vec<f64> {
                 Op::Lt => p.lt(&x, &y).await?,
                 Op::Eq => p.eq(&x, &y).await?,
                 Op::Relu => p.relu(&x).await?,
+                Op::Recip => p.reciprocal(&x).await?,
             };
             let used = p.consumed().clone();
             online_common::assert_checked_before_masked(p.trace());
@@ -192,6 +195,24 @@ async fn exp_accuracy() {
         xs[i].exp()
     );
     assert!(e <= 1.5, "exp error {e}");
+}
+
+/// The reciprocal range-reduces |y| before its bit decomposition: far outside its domain
+/// (up to |ỹ| < 2^(k−1)) the result is 1/y rounded to f bits, i.e. 0, and the run succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reciprocal_reduces_huge_divisors() {
+    let xs = grid(&[
+        2f64.powi(35),
+        -(2f64.powi(40)),
+        2f64.powi(46) + 3.0,
+        4.0,
+        -0.5,
+    ]);
+    let got = run(Op::Recip, xs.clone(), vec![0.0; xs.len()]).await;
+    for (x, g) in xs.iter().zip(&got) {
+        let want = 1.0 / x;
+        assert!((g - want).abs() <= 1.5 * ULP, "1/{x} = {g}, want {want}");
+    }
 }
 
 /// exp clamps its argument to its domain: far outside it the result is e^lo or e^hi (and no

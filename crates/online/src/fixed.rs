@@ -313,6 +313,8 @@ impl FixedParams {
         let kk = self.recip_bits();
         let mut b = self.cost_ltz()
             + Budget::triples(1)
+            + self.cost_ltz()
+            + Budget::triples(1)
             + self.cost_bitdec(kk)
             + Budget::triples(kk as usize - 1);
         b += &Budget::triples(1);
@@ -1048,7 +1050,8 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
 
     /// `1/y` for `2^−f ≤ |y| < 2^(k−1−2f)` (defaults: `|y| < 2^31`); 0 for `y = 0`.
     ///
-    /// 1. `σ = LTZ(y)`, `a = (1 − 2σ)·ỹ = |ỹ|`;
+    /// 1. `σ = LTZ(y)`, `a = (1 − 2σ)·ỹ = |ỹ|`, reduced to `min(a, 2^K − 1)` (one more LTZ
+    ///    and product) so that no step runs outside its bound whatever `y` is;
     /// 2. bits of `a` (BitDec, `K = k − f` bits), prefix-OR from the top, and
     ///    `v = 2^(K−1−msb(a))`, so `a·v ∈ [2^(K−1), 2^K)`: `n = a·v/2^K ∈ [0.5, 1)` at working
     ///    precision `F1` (37 with the defaults);
@@ -1089,6 +1092,13 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         let sig = self.ltz_inner(y).await?;
         let sg = self.add_public_scalar(&sig.scale(-Fp::from_u64(2)), Fp::ONE)?;
         let a = self.mul(y, &sg).await?;
+        // Range reduction: a = min(a, 2^K − 1), so BitDec's opening stays within its bound
+        // whatever y is (a larger |y| has 1/y below 2^(−K+f), i.e. 0 at f bits, anyway).
+        let cap = pow2(kk) - Fp::ONE;
+        let room = self.add_public_scalar(&(-&a), cap)?; // 2^K − 1 − a < 0 ⇔ a too large
+        let over = self.ltz_inner(&room).await?;
+        let cut = self.mul(&over, &room).await?;
+        let a = &a + &cut;
         // Step 2: normalisation.
         let bits = self.bitdec_inner(&a, kk).await?;
         let top = kk as usize - 1;
@@ -1352,8 +1362,9 @@ mod tests {
         assert_eq!(t(p.cost_ltz()), (104, 124, 0, 0));
         assert_eq!(t(p.cost_eqz()), (104, 63, 0, 0));
         assert_eq!(t(p.cost_relu()), (104, 125, 0, 0));
-        assert_eq!(t(p.cost_reciprocal()), (1343, 230, 0, 0));
-        assert_eq!(t(p.cost_div()), (1469, 231, 0, 0));
+        // reciprocal and div include the range reduction of |y| (one LTZ, one product).
+        assert_eq!(t(p.cost_reciprocal()), (1447, 355, 0, 0));
+        assert_eq!(t(p.cost_div()), (1573, 356, 0, 0));
         // exp: 1292 bits and 19 triples, plus the clamp's two comparisons and two products.
         assert_eq!(t(p.cost_exp()), (1500, 269, 0, 0));
         assert_eq!(t(p.cost_exp_unclamped()), (1292, 19, 0, 0));
