@@ -70,7 +70,13 @@ fn run_params(
                     let c = (i == cheater).then_some(cheat);
                     let r = generate::<Fp, _, _>(&t, &params, c, &mut rng).await;
                     if let (Ok((p, report)), Some(dir)) = (&r, &store) {
-                        spdz::offline::store::write(dir, p, &report.session).unwrap();
+                        spdz::offline::store::write(
+                            dir,
+                            p,
+                            &report.session,
+                            spdz::offline::WriteMode::CreateNew,
+                        )
+                        .unwrap();
                     }
                     // An aborted party closes its links at once (as a real one would).
                     drop(t);

@@ -14,7 +14,7 @@ use spdz::net::MemoryTransport;
 use spdz::offline::store::{self, file_path};
 use spdz::offline::{
     FileStore, MemoryPreprocessing, OfflineError, Params, Preprocessing, Report, StoreError,
-    generate,
+    WriteMode, generate,
 };
 
 fn generate_two() -> Vec<(MemoryPreprocessing<Fp>, Report)> {
@@ -59,7 +59,7 @@ fn write_all(dir: &Path) -> (Vec<MemoryPreprocessing<Fp>>, [u8; 32]) {
     assert_eq!(session, runs[1].1.session, "the session id is joint");
     let mut pres = Vec::new();
     for (p, _) in runs {
-        store::write(dir, &p, &session).unwrap();
+        store::write(dir, &p, &session, WriteMode::CreateNew).unwrap();
         pres.push(p);
     }
     (pres, session)

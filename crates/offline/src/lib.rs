@@ -49,7 +49,7 @@ pub use field_ext::MascotField;
 pub use generate::{Params, Report, StepTimes, generate, generate_with_progress};
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
-pub use store::{FileStore, SessionId, StoreError};
+pub use store::{FileStore, SessionId, StoreError, StoreSummary, WriteMode};
 
 /// Protocol step tags of this crate (range 0x0200_0000..).
 pub mod steps {
