@@ -57,6 +57,7 @@ pub(crate) struct LocalArgs {
     #[arg(long)]
     pub(crate) json: bool,
     /// The id of the cheating party (0-based), with `--cheat`.
+    #[cfg(feature = "adversarial")]
     #[arg(long, requires = "cheat")]
     pub(crate) cheater: Option<usize>,
 }
@@ -79,7 +80,12 @@ impl LocalArgs {
             )));
         }
         let n = self.n();
-        match (cheat, self.cheater) {
+        #[cfg(feature = "adversarial")]
+        let cheater = self.cheater;
+        // A build without the feature has no `--cheat` and no `--cheater`.
+        #[cfg(not(feature = "adversarial"))]
+        let cheater: Option<usize> = None;
+        match (cheat, cheater) {
             (Some(name), Some(who)) => {
                 if who >= n {
                     return Err(Failure::Usage(anyhow::anyhow!(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
+#[cfg(feature = "adversarial")]
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use spdz::AbortKind;
 use spdz_field::{Field, Fp};
@@ -26,19 +27,24 @@ pub(crate) struct Args {
     #[command(flatten)]
     local: LocalArgs,
     /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`).
+    #[cfg(feature = "adversarial")]
     #[arg(long, value_parser = cheat_names(), requires = "cheater")]
     cheat: Option<String>,
 }
 
 /// A cheat of either phase.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "adversarial"), allow(dead_code))] // no values without the feature
 pub(crate) enum AnyCheat {
     Offline(spdz_offline::Cheat),
+    #[cfg(feature = "adversarial")]
     Online(spdz_online::Cheat),
 }
 
+#[cfg(feature = "adversarial")]
 const ONLINE_PREFIX: &str = "online-";
 
+#[cfg(feature = "adversarial")]
 pub(crate) fn cheat_names() -> PossibleValuesParser {
     let offline = spdz_offline::Cheat::ALL
         .map(|c| PossibleValue::new(c.name()).help(format!("offline: {}", c.description())));
@@ -49,6 +55,7 @@ pub(crate) fn cheat_names() -> PossibleValuesParser {
     PossibleValuesParser::new(offline.into_iter().chain(online))
 }
 
+#[cfg(feature = "adversarial")]
 fn online_description(c: spdz_online::Cheat) -> &'static str {
     match c {
         spdz_online::Cheat::WrongShareOnOpen => "open a wrong share in the Beaver round",
@@ -61,6 +68,7 @@ fn online_description(c: spdz_online::Cheat) -> &'static str {
     }
 }
 
+#[cfg(feature = "adversarial")]
 pub(crate) fn parse_cheat(name: &str) -> Option<AnyCheat> {
     match name.strip_prefix(ONLINE_PREFIX) {
         Some(rest) => spdz_online::Cheat::from_name(rest).map(AnyCheat::Online),
@@ -111,7 +119,9 @@ impl PartyJob for Job {
         .await
         .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
         let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        #[cfg(feature = "adversarial")]
         if let Some(AnyCheat::Online(c)) = cheat {
             party = party.with_cheat(c);
         }
@@ -149,7 +159,10 @@ impl PartyJob for Job {
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let local = &args.local;
     let n = local.n();
+    #[cfg(feature = "adversarial")]
     let cheat = local.validate(args.cheat.as_deref(), parse_cheat)?;
+    #[cfg(not(feature = "adversarial"))]
+    let cheat = local.validate(None, |_| None::<AnyCheat>)?;
     let bar = Progress::start(local.count, "offline triples");
     let job = Job {
         params: Params {

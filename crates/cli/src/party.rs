@@ -50,6 +50,7 @@ struct JobArgs {
     #[arg(long)]
     json: bool,
     /// Make THIS party deviate from the protocol (a rehearsal of an attack).
+    #[cfg(feature = "adversarial")]
     #[arg(long, value_parser = mul::cheat_names())]
     cheat: Option<String>,
 }
@@ -69,6 +70,9 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             "--count and --batch must be positive"
         )));
     }
+    #[cfg(not(feature = "adversarial"))]
+    let cheat: Option<mul::AnyCheat> = None;
+    #[cfg(feature = "adversarial")]
     let cheat = match &job_args.cheat {
         None => None,
         Some(name) => Some(
@@ -107,6 +111,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             Job::Triples(_) => {
                 let offline_cheat = match cheat {
                     Some(mul::AnyCheat::Offline(c)) => Some((c, me)),
+                    #[cfg(feature = "adversarial")]
                     Some(mul::AnyCheat::Online(_)) => {
                         return Err(Failure::Usage(anyhow::anyhow!(
                             "online cheats need the mul job"

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "adversarial")]
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use spdz::AbortKind;
 use spdz_field::Fp;
@@ -33,10 +34,12 @@ pub(crate) struct Args {
     #[arg(long, requires = "out")]
     force: bool,
     /// Make one party deviate from the protocol, to watch the honest parties catch it.
+    #[cfg(feature = "adversarial")]
     #[arg(long, value_parser = cheat_names(), requires = "cheater")]
     cheat: Option<String>,
 }
 
+#[cfg(feature = "adversarial")]
 pub(crate) fn cheat_names() -> PossibleValuesParser {
     PossibleValuesParser::new(
         Cheat::ALL.map(|c| PossibleValue::new(c.name()).help(c.description())),
@@ -95,7 +98,10 @@ impl PartyJob for Job {
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let local = &args.local;
     let n = local.n();
+    #[cfg(feature = "adversarial")]
     let cheat = local.validate(args.cheat.as_deref(), Cheat::from_name)?;
+    #[cfg(not(feature = "adversarial"))]
+    let cheat = local.validate(None, |_| None::<Cheat>)?;
     if let Some(dir) = &args.out {
         prepare_out_dir(dir, args.force)?;
     }
@@ -123,8 +129,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     if let Some((c, who)) = cheat {
         // Every honest party finished: the cheat went unnoticed. That must never happen.
         return Err(Failure::Internal(anyhow::anyhow!(
-            "cheat {} by party {who} was not detected",
-            c.name()
+            "cheat {c:?} by party {who} was not detected"
         )));
     }
     let made: Vec<Made> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();

@@ -420,20 +420,20 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
         drop(rots);
 
         // Combine: public r, r̂ from F_Rand, after the products are fixed.
-        let coin_cheat = self.cheat == Some(Cheat::CoinSeedMismatch);
-        let mut coins = coin::toss(&self.main, b"combine", coin_cheat, &mut self.rng).await?;
+        let mut coins = coin::toss(&self.main, b"combine", self.cheat, &mut self.rng).await?;
         let r: Vec<F> = coins.field_vec(big_n * TAU);
         let r_hat: Vec<F> = coins.field_vec(big_n * TAU);
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
         let mut combined = triple::combine(&a, &b, &c, &r, &r_hat)?;
         crate::shares::wipe(&mut c);
         crate::shares::wipe(&mut a);
         crate::shares::wipe(&mut b);
-        if self.cheat == Some(Cheat::WrongTripleShare) {
+        crate::cheat::deviate!(self.cheat, WrongTripleShare, {
             // Cheat: a wrong share of c before Sacrifice.
             if let Some(c0) = combined.c.first_mut() {
                 *c0 += F::ONE;
             }
-        }
+        });
         self.times.multiply += started.elapsed();
 
         // Authenticate: Π_[[·]] on (a, b, c, â, ĉ) and our input masks.
@@ -458,16 +458,12 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
             .map(|p| ((p.id, &mut p.copee_sender), (p.id, &mut p.copee_receiver)))
             .unzip();
         // COPEe Extend with every peer, both directions in one exchange.
-        let msgs = inputs.extend_messages(
-            &self.key,
-            senders,
-            self.cheat == Some(Cheat::CopeeInconsistentInput),
-        );
+        let msgs = inputs.extend_messages(&self.key, senders, self.cheat);
         let received = self.main.exchange(steps::COPEE_U, msgs).await?;
         inputs.receive(receivers, &received)?;
         drop(received);
         // Check, step 3: coefficients (and the sacrifice challenge s) after COPEe.
-        let mut coins = coin::toss(&self.main, b"authenticate", coin_cheat, &mut self.rng).await?;
+        let mut coins = coin::toss(&self.main, b"authenticate", self.cheat, &mut self.rng).await?;
         let coeffs: Vec<Vec<F>> = (0..n).map(|_| coins.field_vec(len + 1)).collect();
         let s: F = coins.field();
         let (y, m) = inputs.combine(&coeffs)?;
@@ -675,8 +671,7 @@ where
         return Err(OfflineError::ParamsMismatch { from });
     }
     // A joint session id (F_Rand), so that store files of this run can be told apart.
-    let session =
-        coin::toss_seed(t, b"session", cheat == Some(Cheat::CoinSeedMismatch), rng).await?;
+    let session = coin::toss_seed(t, b"session", cheat, rng).await?;
     // Setup: each party's MAC-key share α_i, sampled locally and never sent.
     let key = MacKeyShare::<F>::random(rng);
     let mut out = MemoryPreprocessing::new(me, n, key.clone())?;

@@ -15,7 +15,7 @@
 //! | batches, workers, the entry point [`generate()`] | [`mod@generate`] |
 //! | shares, triples, masks; the [`Preprocessing`] trait | [`shares`], [`preprocessing`] |
 //! | the on-disk store and its consumption watermark | [`store`] |
-//! | named cheating strategies | [`cheat`] |
+//! | named cheating strategies (feature `adversarial`) | [`cheat`] |
 //!
 //! Parameters: k = 127 (bits of F_p), κ = 128, s = 64, τ = 3. Each module states the bound its
 //! check gives.
@@ -43,7 +43,9 @@ pub mod store;
 mod testing;
 pub mod triple;
 
-pub use cheat::{Cheat, ExpectedAbort};
+pub use cheat::Cheat;
+#[cfg(feature = "adversarial")]
+pub use cheat::ExpectedAbort;
 pub use error::OfflineError;
 pub use field_ext::MascotField;
 pub use generate::{Params, Report, StepTimes, generate, generate_with_progress};
