@@ -25,6 +25,7 @@ fn generate_two() -> Vec<(MemoryPreprocessing<Fp>, Report)> {
         input_masks: 3,
         batch_size: 64,
         threads: 1,
+        ..Params::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

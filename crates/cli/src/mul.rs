@@ -170,6 +170,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             input_masks: 1,
             batch_size: local.batch,
             threads: usize::from(local.threads),
+            tau: usize::from(local.tau),
             ..Params::default()
         },
         count: local.count,
@@ -216,6 +217,7 @@ pub(crate) fn print_summary(view: &View<'_>, reports: &[PartyReport]) {
                 "count": view.count,
                 "transport": view.transport,
                 "threads": view.threads,
+                "tau": view.tau,
                 "offline_seconds": offline_seconds,
                 "online_seconds": online_seconds,
                 "offline_bytes_per_party": offline_bytes,

@@ -111,6 +111,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             triples: local.count,
             batch_size: local.batch,
             threads: usize::from(local.threads),
+            tau: usize::from(local.tau),
             ..Params::default()
         },
         cheat,
@@ -205,6 +206,8 @@ pub(crate) struct View<'a> {
     pub(crate) count: usize,
     pub(crate) transport: &'a str,
     pub(crate) threads: u16,
+    /// MASCOT's τ.
+    pub(crate) tau: u8,
     pub(crate) json: bool,
 }
 
@@ -253,6 +256,7 @@ pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report], s
                 "count": view.count,
                 "transport": view.transport,
                 "threads": view.threads,
+                "tau": view.tau,
                 "seconds": seconds,
                 "triples_per_second": count / seconds,
                 "bytes_per_triple": bytes_sent / count,
@@ -264,8 +268,8 @@ pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report], s
         );
     } else {
         println!(
-            "MASCOT: {} triples between {n} parties over {} in {seconds:.2} s",
-            view.count, view.transport
+            "MASCOT (τ = {}): {} triples between {n} parties over {} in {seconds:.2} s",
+            view.tau, view.count, view.transport
         );
         println!("  throughput        {:>12.0} triples/s", count / seconds);
         println!(

@@ -17,8 +17,9 @@
 //! | the on-disk store and its consumption watermark | [`store`] |
 //! | named cheating strategies (feature `adversarial`) | [`cheat`] |
 //!
-//! Parameters: k = 127 (bits of F_p), κ = 128, s = 64, τ = 3. Each module states the bound its
-//! check gives.
+//! Parameters: k = 127 (bits of F_p), κ = 128, s = 64, τ = [`Params::tau`] (default 4, which
+//! meets 2^−64 in Combine by the two-output leftover-hash count; τ = 3, MP-SPDZ's setting,
+//! gives about 2^−31.5 by that count). Each module states the bound its check gives.
 //!
 //! The protocol map with figure numbers is in `papers/mascot.md` of the repository.
 //!
