@@ -180,7 +180,11 @@ impl From<&OfflineError> for AbortKind {
             OfflineError::MalformedMessage { from, .. } => {
                 AbortKind::MalformedMessage { from: *from }
             }
-            OfflineError::Exhausted { .. } => AbortKind::PreprocessingExhausted,
+            OfflineError::Exhausted { .. }
+            | OfflineError::Spent
+            | OfflineError::Store(spdz_offline::StoreError::Spent { .. }) => {
+                AbortKind::PreprocessingExhausted
+            }
             OfflineError::ParamsMismatch { from } => AbortKind::ParamsMismatch { from: *from },
             OfflineError::Ot(e) => e.into(),
             OfflineError::Net(e) => e.into(),

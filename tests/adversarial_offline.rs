@@ -27,6 +27,7 @@ fn small_params() -> Params {
         input_masks: 2,
         batch_size: 16,
         threads: 1,
+        ..Params::default()
     }
 }
 
@@ -70,7 +71,13 @@ fn run_params(
                     let c = (i == cheater).then_some(cheat);
                     let r = generate::<Fp, _, _>(&t, &params, c, &mut rng).await;
                     if let (Ok((p, report)), Some(dir)) = (&r, &store) {
-                        spdz::offline::store::write(dir, p, &report.session).unwrap();
+                        spdz::offline::store::write(
+                            dir,
+                            p,
+                            &report.session,
+                            spdz::offline::WriteMode::CreateNew,
+                        )
+                        .unwrap();
                     }
                     // An aborted party closes its links at once (as a real one would).
                     drop(t);
@@ -187,11 +194,16 @@ fn cheat_names_round_trip() {
     }
 }
 
-/// Parties with different parameters (here a different worker count, which changes every
-/// channel and step) stop at once with `ParamsMismatch` naming the other, instead of waiting
-/// for messages that never come.
+/// Parties with different parameters (a different worker count, which changes every channel
+/// and step; a different τ, which changes every OT count) stop at once with `ParamsMismatch`
+/// naming the other, instead of waiting for messages that never come.
 #[test]
 fn different_parameters_stop_before_any_protocol_message() {
+    different_parameters_stop(|p, id| p.threads = 1 + id);
+    different_parameters_stop(|p, id| p.tau = 3 + id);
+}
+
+fn different_parameters_stop(change: fn(&mut Params, usize)) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -210,7 +222,7 @@ fn different_parameters_stop_before_any_protocol_message() {
             .map(|t| {
                 tokio::spawn(async move {
                     let mut params = small_params();
-                    params.threads = 1 + t.id();
+                    change(&mut params, t.id());
                     let mut rng = ChaCha20Rng::seed_from_u64(t.id() as u64);
                     generate::<Fp, _, _>(&t, &params, None, &mut rng).await
                 })

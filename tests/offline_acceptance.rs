@@ -119,6 +119,7 @@ fn params(triples: usize, batch: usize) -> Params {
         input_masks: 20,
         batch_size: batch,
         threads: 1,
+        ..Params::default()
     }
 }
 
@@ -133,9 +134,49 @@ fn two_parties_small_batches_edge_sizes() {
             input_masks: 1,
             batch_size: 10,
             threads: 1,
+            ..Params::default()
         };
         let ps = run(2, &p);
         check_all(2, &p, ps);
+    }
+}
+
+/// Every τ in range gives correct authenticated material (τ = 3, MP-SPDZ's setting; 4 the
+/// default; 8 the maximum); a τ out of range is the caller's mistake.
+#[test]
+fn every_tau_in_range_works_and_others_are_refused() {
+    for tau in [3, 4, 8] {
+        let p = Params {
+            triples: 9,
+            squares: 2,
+            bits: 2,
+            input_masks: 1,
+            batch_size: 8,
+            tau,
+            ..Params::default()
+        };
+        let ps = run(2, &p);
+        check_all(2, &p, ps);
+    }
+    assert_eq!(Params::default().tau, 4);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for tau in [0, 2, 9] {
+        let p = Params {
+            triples: 1,
+            tau,
+            ..Params::default()
+        };
+        let t = MemoryTransport::mesh(2).into_iter().next().unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let r = rt.block_on(generate::<Fp, _, _>(&t, &p, None, &mut rng));
+        assert!(
+            matches!(r, Err(spdz::offline::OfflineError::ApiMisuse(_))),
+            "tau {tau}: {:?}",
+            r.err()
+        );
     }
 }
 
@@ -149,6 +190,7 @@ fn only_masks_or_nothing() {
             input_masks: masks,
             batch_size: 8,
             threads: 1,
+            ..Params::default()
         };
         let ps = run(2, &p);
         check_all(2, &p, ps);

@@ -14,7 +14,7 @@ use spdz::net::MemoryTransport;
 use spdz::offline::store::{self, file_path};
 use spdz::offline::{
     FileStore, MemoryPreprocessing, OfflineError, Params, Preprocessing, Report, StoreError,
-    generate,
+    WriteMode, generate,
 };
 
 fn generate_two() -> Vec<(MemoryPreprocessing<Fp>, Report)> {
@@ -25,6 +25,7 @@ fn generate_two() -> Vec<(MemoryPreprocessing<Fp>, Report)> {
         input_masks: 3,
         batch_size: 64,
         threads: 1,
+        ..Params::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -59,7 +60,7 @@ fn write_all(dir: &Path) -> (Vec<MemoryPreprocessing<Fp>>, [u8; 32]) {
     assert_eq!(session, runs[1].1.session, "the session id is joint");
     let mut pres = Vec::new();
     for (p, _) in runs {
-        store::write(dir, &p, &session).unwrap();
+        store::write(dir, &p, &session, WriteMode::CreateNew).unwrap();
         pres.push(p);
     }
     (pres, session)

@@ -80,7 +80,7 @@ fn coin(inp: &mut Input<'_>, rng: &mut ChaCha20Rng) {
     let n = 2 + usize::from(inp.byte() % 3);
     let label: &'static [u8] = b"fuzz";
     let (states, commits): (Vec<_>, Vec<_>) = (0..n)
-        .map(|i| CoinToss::start(i, n, label, false, rng))
+        .map(|i| CoinToss::start(i, n, label, None, rng))
         .unzip();
     let mut opened = Vec::new();
     let mut openings = Vec::new();

@@ -12,6 +12,7 @@ mod mul;
 mod party;
 mod progress;
 mod selftest;
+mod store;
 mod triples;
 
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ enum Command {
     Keygen(keygen::Args),
     /// Run as one party of a deployment, over mutually authenticated TLS.
     Party(party::Args),
+    /// Inspect preprocessing store files (`store verify FILE...`).
+    Store(store::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Mul(args) => mul::run(&args),
         Command::Keygen(args) => keygen::run(&args),
         Command::Party(args) => party::run(&args),
+        Command::Store(args) => store::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
+#[cfg(feature = "adversarial")]
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use spdz::AbortKind;
 use spdz_field::{Field, Fp};
@@ -26,19 +27,24 @@ pub(crate) struct Args {
     #[command(flatten)]
     local: LocalArgs,
     /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`).
+    #[cfg(feature = "adversarial")]
     #[arg(long, value_parser = cheat_names(), requires = "cheater")]
     cheat: Option<String>,
 }
 
 /// A cheat of either phase.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "adversarial"), allow(dead_code))] // no values without the feature
 pub(crate) enum AnyCheat {
     Offline(spdz_offline::Cheat),
+    #[cfg(feature = "adversarial")]
     Online(spdz_online::Cheat),
 }
 
+#[cfg(feature = "adversarial")]
 const ONLINE_PREFIX: &str = "online-";
 
+#[cfg(feature = "adversarial")]
 pub(crate) fn cheat_names() -> PossibleValuesParser {
     let offline = spdz_offline::Cheat::ALL
         .map(|c| PossibleValue::new(c.name()).help(format!("offline: {}", c.description())));
@@ -53,6 +59,7 @@ pub(crate) fn cheat_names() -> PossibleValuesParser {
     PossibleValuesParser::new(offline.into_iter().chain(online))
 }
 
+#[cfg(feature = "adversarial")]
 pub(crate) fn parse_cheat(name: &str) -> Option<AnyCheat> {
     match name.strip_prefix(ONLINE_PREFIX) {
         Some(rest) => spdz_online::Cheat::from_name(rest).map(AnyCheat::Online),
@@ -103,7 +110,9 @@ impl PartyJob for Job {
         .await
         .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
         let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        #[cfg(feature = "adversarial")]
         if let Some(AnyCheat::Online(c)) = cheat {
             party = party.with_cheat(c);
         }
@@ -141,7 +150,10 @@ impl PartyJob for Job {
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let local = &args.local;
     let n = local.n();
+    #[cfg(feature = "adversarial")]
     let cheat = local.validate(args.cheat.as_deref(), parse_cheat)?;
+    #[cfg(not(feature = "adversarial"))]
+    let cheat = local.validate(None, |_| None::<AnyCheat>)?;
     let bar = Progress::start(local.count, "offline triples");
     let job = Job {
         params: Params {
@@ -149,6 +161,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             input_masks: 1,
             batch_size: local.batch,
             threads: usize::from(local.threads),
+            tau: usize::from(local.tau),
             ..Params::default()
         },
         count: local.count,
@@ -195,6 +208,7 @@ pub(crate) fn print_summary(view: &View<'_>, reports: &[PartyReport]) {
                 "count": view.count,
                 "transport": view.transport,
                 "threads": view.threads,
+                "tau": view.tau,
                 "offline_seconds": offline_seconds,
                 "online_seconds": online_seconds,
                 "offline_bytes_per_party": offline_bytes,

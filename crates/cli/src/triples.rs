@@ -3,16 +3,17 @@
 //! Every party runs the real offline phase (base OTs, KOS extension, Gilboa multiplication,
 //! COPEe authentication, sacrifice, MAC checks) over its own transport; nothing is dealt.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "adversarial")]
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use spdz::AbortKind;
 use spdz_field::Fp;
 use spdz_net::{PartyId, Transport};
-use spdz_offline::{Cheat, Params, Report};
+use spdz_offline::{Cheat, Params, Report, WriteMode};
 
 use crate::exit::Failure;
 use crate::local::{LocalArgs, PartyJob, honest_aborts, report_aborts, run_local};
@@ -23,15 +24,22 @@ use crate::progress::Progress;
 pub(crate) struct Args {
     #[command(flatten)]
     local: LocalArgs,
-    /// Write each party's triples to DIR/party-<id>.spdzprep (versioned, integrity-tagged,
-    /// with a consumption watermark beside it).
+    /// Write each party's triples to DIR/party-<id>.spdzprep (versioned, integrity-tagged).
+    /// The consumption watermark DIR/party-<id>.spdzprep.used appears when material is first
+    /// handed out. Refuses a DIR that already holds store files, unless --force.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// With --out: delete every store file and watermark already in DIR (all parties, so no
+    /// folder mixes two sessions) before writing. Their material is lost.
+    #[arg(long, requires = "out")]
+    force: bool,
     /// Make one party deviate from the protocol, to watch the honest parties catch it.
+    #[cfg(feature = "adversarial")]
     #[arg(long, value_parser = cheat_names(), requires = "cheater")]
     cheat: Option<String>,
 }
 
+#[cfg(feature = "adversarial")]
 pub(crate) fn cheat_names() -> PossibleValuesParser {
     PossibleValuesParser::new(
         Cheat::ALL.map(|c| PossibleValue::new(c.name()).help(c.description())),
@@ -43,7 +51,7 @@ pub(crate) fn cheat_names() -> PossibleValuesParser {
 pub(crate) struct Job {
     pub(crate) params: Params,
     pub(crate) cheat: Option<(Cheat, PartyId)>,
-    /// Where to store the material, if anywhere.
+    /// Where to store the material, if anywhere (the folder was checked or cleared first).
     pub(crate) out: Option<PathBuf>,
     /// Which party reports its triples done so far, and where (for a progress bar).
     pub(crate) progress: Option<(PartyId, Arc<AtomicUsize>)>,
@@ -79,7 +87,7 @@ impl PartyJob for Job {
         // Only material whose every check passed gets here; it is written to this party's own
         // file, or dropped (and zeroized) when only measuring.
         let stored = self.out.map(|dir| {
-            spdz_offline::store::write(&dir, &material, &report.session)
+            spdz_offline::store::write(&dir, &material, &report.session, WriteMode::CreateNew)
                 .map_err(|e| format!("party {}: {e}", transport.id()))
         });
         drop(material);
@@ -90,10 +98,12 @@ impl PartyJob for Job {
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let local = &args.local;
     let n = local.n();
+    #[cfg(feature = "adversarial")]
     let cheat = local.validate(args.cheat.as_deref(), Cheat::from_name)?;
+    #[cfg(not(feature = "adversarial"))]
+    let cheat = local.validate(None, |_| None::<Cheat>)?;
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Usage(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
+        prepare_out_dir(dir, args.force)?;
     }
     let bar = Progress::start(local.count, "triples");
     let job = Job {
@@ -101,6 +111,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             triples: local.count,
             batch_size: local.batch,
             threads: usize::from(local.threads),
+            tau: usize::from(local.tau),
             ..Params::default()
         },
         cheat,
@@ -119,8 +130,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     if let Some((c, who)) = cheat {
         // Every honest party finished: the cheat went unnoticed. That must never happen.
         return Err(Failure::Internal(anyhow::anyhow!(
-            "cheat {} by party {who} was not detected",
-            c.name()
+            "cheat {c:?} by party {who} was not detected"
         )));
     }
     let made: Vec<Made> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
@@ -139,12 +149,65 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Store files and watermarks (`party-<id>.spdzprep`, `.used`, `.tmp`) in `dir`.
+fn store_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Failure::Usage(anyhow::anyhow!(
+                "cannot read {}: {e}",
+                dir.display()
+            )));
+        }
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let store = name.strip_prefix("party-").is_some_and(|rest| {
+            [".spdzprep", ".spdzprep.used", ".spdzprep.used.tmp", ".tmp"]
+                .iter()
+                .any(|ext| rest.ends_with(ext))
+        });
+        if store {
+            found.push(entry.path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Creates `dir`; refuses one that holds store files (writing over a store would reset its
+/// watermark and could re-issue used material, and a partial overwrite would leave a folder
+/// mixing two sessions), or with `force` deletes them all first.
+fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), Failure> {
+    let existing = store_files(dir)?;
+    if !existing.is_empty() && !force {
+        let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "{} already holds preprocessing stores ({}); refusing to overwrite them \
+             (--force deletes them first, and their material is lost)",
+            dir.display(),
+            names.join(", ")
+        )));
+    }
+    for p in existing {
+        std::fs::remove_file(&p)
+            .map_err(|e| Failure::Usage(anyhow::anyhow!("cannot delete {}: {e}", p.display())))?;
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::Usage(anyhow::anyhow!("cannot create {}: {e}", dir.display())))
+}
+
 /// What a summary is about.
 pub(crate) struct View<'a> {
     pub(crate) parties: usize,
     pub(crate) count: usize,
     pub(crate) transport: &'a str,
     pub(crate) threads: u16,
+    /// MASCOT's τ.
+    pub(crate) tau: u8,
     pub(crate) json: bool,
 }
 
@@ -193,6 +256,7 @@ pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report], s
                 "count": view.count,
                 "transport": view.transport,
                 "threads": view.threads,
+                "tau": view.tau,
                 "seconds": seconds,
                 "triples_per_second": count / seconds,
                 "bytes_per_triple": bytes_sent / count,
@@ -204,8 +268,8 @@ pub(crate) fn print_summary(view: &View<'_>, seconds: f64, reports: &[Report], s
         );
     } else {
         println!(
-            "MASCOT: {} triples between {n} parties over {} in {seconds:.2} s",
-            view.count, view.transport
+            "MASCOT (τ = {}): {} triples between {n} parties over {} in {seconds:.2} s",
+            view.tau, view.count, view.transport
         );
         println!("  throughput        {:>12.0} triples/s", count / seconds);
         println!(

@@ -64,13 +64,13 @@ impl<F: MascotField> Inputs<F> {
         &mut self,
         key: &MacKeyShare<F>,
         senders: Vec<(PartyId, &mut copee::Sender<F>)>,
-        inconsistent: bool,
+        cheat: Option<crate::Cheat>,
     ) -> Vec<Vec<u8>> {
         let alpha = key.dangerous_value();
         let mut own: Vec<F> = self.x.iter().map(|&x| x * alpha).collect();
         let mut msgs = vec![Vec::new(); self.macs.len()];
         for (j, s) in senders {
-            let (shares, msg) = s.extend(&self.x, inconsistent);
+            let (shares, msg) = s.extend(&self.x, cheat);
             for (o, v) in own.iter_mut().zip(shares) {
                 *o += v;
             }

@@ -2,11 +2,46 @@
 //!
 //! Each strategy is one deviation from the protocol that the party configured with it applies;
 //! every other party runs honestly. Every strategy targets one check, and
-//! [`Cheat::expected_abort`] names the error every honest party must return.
+//! `Cheat::expected_abort` names the error every honest party must return.
+//!
+//! **Only with the cargo feature `adversarial`** (off by default; the `spdz` command and the
+//! test suites turn it on). Without it [`Cheat`] is an enum with no variants: an
+//! `Option<Cheat>` can only be `None`, and every deviation in the protocol code sits inside
+//! `deviate!`, which compiles its body only with the feature. A service that embeds the
+//! library without the feature has no code path that deviates.
 
+#[cfg(feature = "adversarial")]
 use crate::OfflineError;
 
-/// A deviation from MASCOT by one party.
+/// Applies a deviation: `deviate!(cheat, Variant, { body })` runs `body` iff `cheat` (an
+/// `Option<Cheat>`) is `Some(Cheat::Variant)`. Without the feature `adversarial` the body is
+/// not compiled at all.
+macro_rules! deviate {
+    ($cheat:expr, $which:ident, $body:block) => {
+        #[cfg(feature = "adversarial")]
+        if $cheat == Some($crate::Cheat::$which) $body
+        #[cfg(not(feature = "adversarial"))]
+        let _ = &$cheat;
+    };
+}
+pub(crate) use deviate;
+
+/// A deviation from MASCOT: none in this build. Without the feature `adversarial` this type has
+/// no values, so `Option<Cheat>` is always `None` and no code path deviates.
+#[cfg(not(feature = "adversarial"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cheat {}
+
+#[cfg(not(feature = "adversarial"))]
+impl Cheat {
+    /// The OT-layer strategy inside: there is none.
+    pub const fn ot(self) -> Option<spdz_ot::OtCheat> {
+        match self {}
+    }
+}
+
+/// A deviation from MASCOT by one party (feature `adversarial`).
+#[cfg(feature = "adversarial")]
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cheat {
@@ -31,7 +66,8 @@ pub enum Cheat {
     Ot(spdz_ot::OtCheat),
 }
 
-/// Which check every honest party must report for a cheat.
+/// Which check every honest party must report for a cheat (feature `adversarial`).
+#[cfg(feature = "adversarial")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpectedAbort {
     /// [`OfflineError::SacrificeFailed`].
@@ -48,6 +84,7 @@ pub enum ExpectedAbort {
     OtMalformedFromCheater,
 }
 
+#[cfg(feature = "adversarial")]
 impl Cheat {
     /// Every strategy, in a stable order.
     pub const ALL: [Cheat; 10] = [
@@ -130,6 +167,7 @@ impl Cheat {
     }
 }
 
+#[cfg(feature = "adversarial")]
 impl ExpectedAbort {
     /// `true` if `err` is this abort (with `cheater` blamed where the variant names a party).
     pub fn matches(self, err: &OfflineError, cheater: spdz_net::PartyId) -> bool {
@@ -153,6 +191,7 @@ impl ExpectedAbort {
     }
 }
 
+#[cfg(feature = "adversarial")]
 impl core::fmt::Display for Cheat {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())

@@ -23,7 +23,7 @@ use spdz_field::Field;
 use spdz_net::{PartyId, Transport};
 
 use crate::commit::{self, COMMITMENT_BYTES, Commitment, NONCE_BYTES, Nonce};
-use crate::{OfflineError, steps};
+use crate::{Cheat, OfflineError, steps};
 
 const SEED_BYTES: usize = 32;
 const OPEN_BYTES: usize = SEED_BYTES + NONCE_BYTES + 32;
@@ -61,7 +61,7 @@ pub struct CoinToss {
     label: &'static [u8],
     seed: [u8; SEED_BYTES],
     nonce: Nonce,
-    cheat: bool,
+    cheat: Option<Cheat>,
 }
 
 impl Drop for CoinToss {
@@ -72,13 +72,13 @@ impl Drop for CoinToss {
 
 impl CoinToss {
     /// Round 1: samples our seed; returns the state and the commitment to broadcast.
-    /// With `cheat`, the opening in round 2 will carry a different seed
-    /// ([`crate::Cheat::CoinSeedMismatch`]).
+    /// With `cheat` = [`Cheat::CoinSeedMismatch`] (feature `adversarial`), the opening in round
+    /// 2 will carry a different seed; every other value (and `None`) runs honestly.
     pub fn start<R: rand_core::CryptoRng + ?Sized>(
         party: PartyId,
         parties: usize,
         label: &'static [u8],
-        cheat: bool,
+        cheat: Option<Cheat>,
         rng: &mut R,
     ) -> (Self, Vec<u8>) {
         let mut seed = [0u8; SEED_BYTES];
@@ -114,10 +114,10 @@ impl CoinToss {
         let view = commit::view_hash(self.label, &commitments);
         let mut msg = Vec::with_capacity(OPEN_BYTES);
         let mut opened_seed = self.seed;
-        if self.cheat {
+        crate::cheat::deviate!(self.cheat, CoinSeedMismatch, {
             // Cheat::CoinSeedMismatch: open something else than what was committed.
             opened_seed[0] ^= 1;
-        }
+        });
         msg.extend_from_slice(&opened_seed);
         opened_seed.zeroize();
         msg.extend_from_slice(&self.nonce.to_bytes());
@@ -236,7 +236,7 @@ pub(crate) fn parse_commitments(
 pub async fn toss<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
     t: &T,
     label: &'static [u8],
-    cheat: bool,
+    cheat: Option<Cheat>,
     rng: &mut R,
 ) -> Result<PublicPrg, OfflineError> {
     let (state, msg) = CoinToss::start(t.id(), t.parties(), label, cheat, rng);
@@ -255,7 +255,7 @@ pub async fn toss<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
 pub async fn toss_seed<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
     t: &T,
     label: &'static [u8],
-    cheat: bool,
+    cheat: Option<Cheat>,
     rng: &mut R,
 ) -> Result<[u8; 32], OfflineError> {
     let (state, msg) = CoinToss::start(t.id(), t.parties(), label, cheat, rng);
@@ -279,7 +279,16 @@ mod tests {
     ) -> Vec<Result<[u8; 32], OfflineError>> {
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let (states, r1): (Vec<_>, Vec<_>) = (0..n)
-            .map(|i| CoinToss::start(i, n, b"test", cheater == Some(i), &mut rng))
+            .map(|i| {
+                #[cfg(feature = "adversarial")]
+                let cheat = (cheater == Some(i)).then_some(Cheat::CoinSeedMismatch);
+                #[cfg(not(feature = "adversarial"))]
+                let cheat = {
+                    assert!(cheater.is_none(), "cheats need the adversarial feature");
+                    None
+                };
+                CoinToss::start(i, n, b"test", cheat, &mut rng)
+            })
             .unzip();
         let (states, r2): (Vec<_>, Vec<_>) = states
             .into_iter()
@@ -309,6 +318,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "adversarial")] // a named cheat: needs the feature
     #[test]
     fn seed_different_from_commitment_is_caught() {
         let out = run(3, Some(1), |_, _, _| {});
@@ -342,10 +352,10 @@ mod tests {
         // the view hashes can reveal the equivocation.
         let n = 3;
         let mut rng = ChaCha20Rng::seed_from_u64(9);
-        let (s0, c0) = CoinToss::start(0, n, b"test", false, &mut rng);
-        let (s1, c1) = CoinToss::start(1, n, b"test", false, &mut rng);
-        let (s2a, c2a) = CoinToss::start(2, n, b"test", false, &mut rng);
-        let (s2b, c2b) = CoinToss::start(2, n, b"test", false, &mut rng);
+        let (s0, c0) = CoinToss::start(0, n, b"test", None, &mut rng);
+        let (s1, c1) = CoinToss::start(1, n, b"test", None, &mut rng);
+        let (s2a, c2a) = CoinToss::start(2, n, b"test", None, &mut rng);
+        let (s2b, c2b) = CoinToss::start(2, n, b"test", None, &mut rng);
         let view0 = vec![c0.clone(), c1.clone(), c2a.clone()];
         let view1 = vec![c0.clone(), c1.clone(), c2b.clone()];
         let (s0, o0) = s0.open(view0.clone()).unwrap();
@@ -380,7 +390,7 @@ mod tests {
     #[test]
     fn short_commitment_is_malformed() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let (s0, c0) = CoinToss::start(0, 2, b"test", false, &mut rng);
+        let (s0, c0) = CoinToss::start(0, 2, b"test", None, &mut rng);
         let r = s0.open(vec![c0, vec![0u8; 31]]);
         assert!(matches!(
             r,

@@ -77,9 +77,10 @@ impl<F: MascotField> Sender<F> {
     /// Extend, steps 1, 2 and 4: returns this party's additive share of x·Δ_B (that is, −t)
     /// and the message u (k·m field elements, position l first).
     ///
-    /// With `inconsistent_first`, the first input uses x + 1 in every position l ≠ 0
-    /// ([`crate::Cheat::CopeeInconsistentInput`]).
-    pub fn extend(&mut self, x: &[F], inconsistent_first: bool) -> (Vec<F>, Vec<u8>) {
+    /// With `cheat` = [`crate::Cheat::CopeeInconsistentInput`] (feature `adversarial`), the
+    /// first input uses x + 1 in every position l ≠ 0; every other value (and `None`) runs
+    /// honestly.
+    pub fn extend(&mut self, x: &[F], cheat: Option<crate::Cheat>) -> (Vec<F>, Vec<u8>) {
         let m = x.len();
         let k = F::BITS;
         let mut acc = vec![F::ZERO; m];
@@ -98,10 +99,15 @@ impl<F: MascotField> Sender<F> {
                 .zip(t0.iter().zip(&t1).zip(x))
                 .enumerate()
             {
+                #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
                 let mut xv = xi;
-                if inconsistent_first && i == 0 && l != 0 {
-                    xv += F::ONE;
-                }
+                crate::cheat::deviate!(
+                    cheat.filter(|_| i == 0 && l != 0),
+                    CopeeInconsistentInput,
+                    {
+                        xv += F::ONE;
+                    }
+                );
                 // Extend, step 2: u^l = t_0^l − t_1^l + x.
                 (a - b + xv).write_le(chunk);
             }
@@ -291,7 +297,7 @@ mod tests {
         let (mut s, mut r, delta) = pair(&mut rng);
         for m in [0, 1, 5, 64] {
             let x: Vec<Fp> = (0..m).map(|_| Fp::random(&mut rng)).collect();
-            let (ts, msg) = s.extend(&x, false);
+            let (ts, msg) = s.extend(&x, None);
             let qs = r.extend(m, &msg).unwrap();
             for i in 0..m {
                 assert_eq!(ts[i] + qs[i], x[i] * delta);
@@ -299,12 +305,13 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "adversarial")] // a named cheat: needs the feature
     #[test]
     fn inconsistent_input_breaks_the_correlation() {
         let mut rng = ChaCha20Rng::seed_from_u64(2);
         let (mut s, mut r, delta) = pair(&mut rng);
         let x: Vec<Fp> = (0..3).map(|_| Fp::random(&mut rng)).collect();
-        let (ts, msg) = s.extend(&x, true);
+        let (ts, msg) = s.extend(&x, Some(crate::Cheat::CopeeInconsistentInput));
         let qs = r.extend(3, &msg).unwrap();
         // The receiver's share is off by Σ_{l≠0} 2^l·Δ_l = Δ − Δ_0, which is non-zero unless
         // Δ < 2.
@@ -317,13 +324,13 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let (mut s, mut r, _) = pair(&mut rng);
         let x = vec![Fp::ONE; 2];
-        let (_, mut msg) = s.extend(&x, false);
+        let (_, mut msg) = s.extend(&x, None);
         msg.pop();
         assert!(matches!(
             r.extend(2, &msg),
             Err(OfflineError::MalformedMessage { from: 1, .. })
         ));
-        let (_, mut msg) = s.extend(&x, false);
+        let (_, mut msg) = s.extend(&x, None);
         msg[..16].copy_from_slice(&[0xff; 16]);
         assert!(matches!(
             r.extend(2, &msg),

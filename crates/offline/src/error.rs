@@ -65,6 +65,11 @@ pub enum OfflineError {
         /// How many are left.
         available: usize,
     },
+    /// This source of preprocessing was marked spent ([`crate::Preprocessing::mark_spent`])
+    /// after an abort: a cheater may know the global MAC key, so it never hands anything out
+    /// again. Generate fresh preprocessing.
+    #[error("preprocessing was marked spent after an abort and is never used again")]
+    Spent,
     /// The caller used the API wrongly (a bad party id, mismatched lengths, zero parties, a
     /// driver used after an abort). Never caused by a peer.
     #[error("API misuse: {0}")]

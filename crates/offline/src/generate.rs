@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | Multiply | KOS random OTs (τ·k per triple per ordered pair) | `ot_extension` |
 //! | Multiply | Gilboa messages d, shares of c_h = a_h·b | `multiply` |
-//! | Combine | F_Rand coins r, r̂; τ = 3 triples into (a, b, c) and (â, b, ĉ) | `multiply` |
+//! | Combine | F_Rand coins r, r̂; τ triples into (a, b, c) and (â, b, ĉ) | `multiply` |
 //! | Authenticate | Π_⟦·⟧ on (a, b, c, â, ĉ) and the input masks; its check | `authenticate` |
 //! | Sacrifice | open ρ = s·a − â, check s·c − ĉ − ρ·b = 0 | `sacrifice` |
 //! | squares, bits | open e = x − y, then a² | `sacrifice` |
@@ -36,7 +36,7 @@ use crate::join::{collect, join_all};
 use crate::mac_check::{self, CheckKind};
 use crate::preprocessing::MemoryPreprocessing;
 use crate::shares::{AuthShares, MacKeyShare, Triples};
-use crate::triple::{self, TAU};
+use crate::triple::{self, DEFAULT_TAU, TAU_RANGE};
 use crate::{Cheat, OfflineError, coin, copee, steps};
 
 /// What to generate, and how.
@@ -55,6 +55,12 @@ pub struct Params {
     pub batch_size: usize,
     /// Independent workers (threads when the runtime has them), each on its own channels.
     pub threads: usize,
+    /// τ: triples combined into each output triple (and into its sacrificed twin), in
+    /// [`TAU_RANGE`]. The default [`DEFAULT_TAU`] = 4 meets 2^−64 by the two-output
+    /// leftover-hash count (about 2^−95); [`triple::MP_SPDZ_TAU`] = 3, the paper's and
+    /// MP-SPDZ's setting, gives only about 2^−31.5 by that count (see `papers/mascot.md`).
+    /// Cost: τ·k random OTs and Gilboa messages per triple and ordered pair.
+    pub tau: usize,
 }
 
 impl Default for Params {
@@ -66,6 +72,7 @@ impl Default for Params {
             input_masks: 0,
             batch_size: 1024,
             threads: 1,
+            tau: DEFAULT_TAU,
         }
     }
 }
@@ -215,7 +222,7 @@ where
 {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    h.update(b"spdz/mascot/params/v1");
+    h.update(b"spdz/mascot/params/v2");
     h.update(F::NAME.as_bytes());
     for x in [
         parties,
@@ -225,6 +232,7 @@ where
         params.input_masks,
         params.batch_size,
         params.threads,
+        params.tau,
     ] {
         h.update((x as u64).to_le_bytes());
     }
@@ -280,6 +288,8 @@ struct Worker<F: MascotField, T: Transport, E: RotExtension> {
     main: T,
     key: MacKeyShare<F>,
     cheat: Option<Cheat>,
+    /// τ of [`Params::tau`].
+    tau: usize,
     rng: ChaCha20Rng,
     peers: Vec<Peer<F, T, E>>,
     times: StepTimes,
@@ -292,6 +302,7 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
         base: u16,
         key: MacKeyShare<F>,
         cheat: Option<Cheat>,
+        tau: usize,
         mut rng: ChaCha20Rng,
     ) -> Result<Self, OfflineError> {
         let started = Instant::now();
@@ -348,6 +359,7 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
             main,
             key,
             cheat,
+            tau,
             rng,
             peers,
             times,
@@ -357,19 +369,19 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
     /// Runs one batch; returns its material only if every check passed.
     #[allow(clippy::too_many_lines)]
     async fn batch(&mut self, plan: Plan) -> Result<BatchOut<F>, OfflineError> {
-        let (me, n) = (self.me, self.n);
+        let (me, n, tau) = (self.me, self.n, self.tau);
         let big_n = plan.total();
         let k = F::BITS;
         let alpha = self.key.dangerous_value();
 
         // Π_Triple, Multiply, step 1: sample a^(i) ∈ F^{N·τ}, b^(i) ∈ F^N.
-        let mut a: Vec<F> = (0..big_n * TAU).map(|_| F::random(&mut self.rng)).collect();
+        let mut a: Vec<F> = (0..big_n * tau).map(|_| F::random(&mut self.rng)).collect();
         let mut b: Vec<F> = (0..big_n).map(|_| F::random(&mut self.rng)).collect();
         let mut choices = triple::gilboa_choices(&a);
 
         // Multiply, step 2: τ·k random OTs per triple and ordered pair (KOS).
         let started = Instant::now();
-        let ot_count = big_n * TAU * k;
+        let ot_count = big_n * tau * k;
         let futures: Vec<_> = self
             .peers
             .iter_mut()
@@ -397,10 +409,10 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
 
         // Multiply, step 3: Gilboa messages d and the shares of the cross products.
         let started = Instant::now();
-        let mut c: Vec<F> = a.iter().enumerate().map(|(g, &x)| x * b[g / TAU]).collect();
+        let mut c: Vec<F> = a.iter().enumerate().map(|(g, &x)| x * b[g / tau]).collect();
         let mut msgs = vec![Vec::new(); n];
         for (p, (sent, _)) in self.peers.iter().zip(&rots) {
-            let (shares, d) = triple::gilboa_send(&b, sent)?;
+            let (shares, d) = triple::gilboa_send(&b, sent, tau)?;
             for (ci, s) in c.iter_mut().zip(shares) {
                 *ci += s;
             }
@@ -420,20 +432,20 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
         drop(rots);
 
         // Combine: public r, r̂ from F_Rand, after the products are fixed.
-        let coin_cheat = self.cheat == Some(Cheat::CoinSeedMismatch);
-        let mut coins = coin::toss(&self.main, b"combine", coin_cheat, &mut self.rng).await?;
-        let r: Vec<F> = coins.field_vec(big_n * TAU);
-        let r_hat: Vec<F> = coins.field_vec(big_n * TAU);
-        let mut combined = triple::combine(&a, &b, &c, &r, &r_hat)?;
+        let mut coins = coin::toss(&self.main, b"combine", self.cheat, &mut self.rng).await?;
+        let r: Vec<F> = coins.field_vec(big_n * tau);
+        let r_hat: Vec<F> = coins.field_vec(big_n * tau);
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
+        let mut combined = triple::combine(&a, &b, &c, &r, &r_hat, tau)?;
         crate::shares::wipe(&mut c);
         crate::shares::wipe(&mut a);
         crate::shares::wipe(&mut b);
-        if self.cheat == Some(Cheat::WrongTripleShare) {
+        crate::cheat::deviate!(self.cheat, WrongTripleShare, {
             // Cheat: a wrong share of c before Sacrifice.
             if let Some(c0) = combined.c.first_mut() {
                 *c0 += F::ONE;
             }
-        }
+        });
         self.times.multiply += started.elapsed();
 
         // Authenticate: Π_[[·]] on (a, b, c, â, ĉ) and our input masks.
@@ -458,16 +470,12 @@ impl<F: MascotField, T: Transport, E: RotExtension> Worker<F, T, E> {
             .map(|p| ((p.id, &mut p.copee_sender), (p.id, &mut p.copee_receiver)))
             .unzip();
         // COPEe Extend with every peer, both directions in one exchange.
-        let msgs = inputs.extend_messages(
-            &self.key,
-            senders,
-            self.cheat == Some(Cheat::CopeeInconsistentInput),
-        );
+        let msgs = inputs.extend_messages(&self.key, senders, self.cheat);
         let received = self.main.exchange(steps::COPEE_U, msgs).await?;
         inputs.receive(receivers, &received)?;
         drop(received);
         // Check, step 3: coefficients (and the sacrifice challenge s) after COPEe.
-        let mut coins = coin::toss(&self.main, b"authenticate", coin_cheat, &mut self.rng).await?;
+        let mut coins = coin::toss(&self.main, b"authenticate", self.cheat, &mut self.rng).await?;
         let coeffs: Vec<Vec<F>> = (0..n).map(|_| coins.field_vec(len + 1)).collect();
         let s: F = coins.field();
         let (y, m) = inputs.combine(&coeffs)?;
@@ -665,6 +673,9 @@ where
     if params.threads == 0 || params.threads > 64 {
         return Err(OfflineError::ApiMisuse("generate: threads must be 1..=64"));
     }
+    if !TAU_RANGE.contains(&params.tau) {
+        return Err(OfflineError::ApiMisuse("generate: tau must be 3..=8"));
+    }
     let before = t.stats();
     // Setup: agree on the parameters first. They fix every party's batch plan, channels and
     // steps; a party with other parameters would otherwise leave the rest waiting for
@@ -675,8 +686,7 @@ where
         return Err(OfflineError::ParamsMismatch { from });
     }
     // A joint session id (F_Rand), so that store files of this run can be told apart.
-    let session =
-        coin::toss_seed(t, b"session", cheat == Some(Cheat::CoinSeedMismatch), rng).await?;
+    let session = coin::toss_seed(t, b"session", cheat, rng).await?;
     // Setup: each party's MAC-key share α_i, sampled locally and never sent.
     let key = MacKeyShare::<F>::random(rng);
     let mut out = MemoryPreprocessing::new(me, n, key.clone())?;
@@ -696,6 +706,7 @@ where
                 base_of(0),
                 key.clone(),
                 cheat,
+                params.tau,
                 fresh_rng(rng),
                 batches_of(0),
                 progress.clone(),
@@ -711,8 +722,9 @@ where
             let my_plans = batches_of(w);
             let base = base_of(w);
             let progress = progress.clone();
+            let tau = params.tau;
             handles.push(tokio::spawn(async move {
-                run_worker(&tw, base, key, cheat, rng_w, my_plans, progress).await
+                run_worker(&tw, base, key, cheat, tau, rng_w, my_plans, progress).await
             }));
         }
         let mut results = Vec::with_capacity(workers);
@@ -788,11 +800,13 @@ where
 /// What a worker returns: its batches' material and its step times.
 type WorkerResult<F> = Result<(Vec<BatchOut<F>>, StepTimes), OfflineError>;
 
+#[allow(clippy::too_many_arguments)] // one worker's whole configuration, passed once
 async fn run_worker<F: MascotField, T: Transport>(
     t: &T,
     base: u16,
     key: MacKeyShare<F>,
     cheat: Option<Cheat>,
+    tau: usize,
     rng: ChaCha20Rng,
     plans: Vec<Plan>,
     progress: Option<Arc<AtomicUsize>>,
@@ -800,7 +814,7 @@ async fn run_worker<F: MascotField, T: Transport>(
     if plans.is_empty() {
         return Ok((Vec::new(), StepTimes::default()));
     }
-    let mut w = Worker::<F, T, Extension>::setup(t, base, key, cheat, rng).await?;
+    let mut w = Worker::<F, T, Extension>::setup(t, base, key, cheat, tau, rng).await?;
     let mut outs = Vec::with_capacity(plans.len());
     for p in plans {
         outs.push(w.batch(p).await?);

@@ -15,10 +15,11 @@
 //! | batches, workers, the entry point [`generate()`] | [`mod@generate`] |
 //! | shares, triples, masks; the [`Preprocessing`] trait | [`shares`], [`preprocessing`] |
 //! | the on-disk store and its consumption watermark | [`store`] |
-//! | named cheating strategies | [`cheat`] |
+//! | named cheating strategies (feature `adversarial`) | [`cheat`] |
 //!
-//! Parameters: k = 127 (bits of F_p), κ = 128, s = 64, τ = 3. Each module states the bound its
-//! check gives.
+//! Parameters: k = 127 (bits of F_p), κ = 128, s = 64, τ = [`Params::tau`] (default 4, which
+//! meets 2^−64 in Combine by the two-output leftover-hash count; τ = 3, MP-SPDZ's setting,
+//! gives about 2^−31.5 by that count). Each module states the bound its check gives.
 //!
 //! The protocol map with figure numbers is in `papers/mascot.md` of the repository.
 //!
@@ -43,13 +44,15 @@ pub mod store;
 mod testing;
 pub mod triple;
 
-pub use cheat::{Cheat, ExpectedAbort};
+pub use cheat::Cheat;
+#[cfg(feature = "adversarial")]
+pub use cheat::ExpectedAbort;
 pub use error::OfflineError;
 pub use field_ext::MascotField;
 pub use generate::{Params, Report, StepTimes, generate, generate_with_progress};
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
-pub use store::{FileStore, SessionId, StoreError};
+pub use store::{FileStore, SessionId, StoreError, StoreSummary, WriteMode};
 
 /// Protocol step tags of this crate (range 0x0200_0000..).
 pub mod steps {

@@ -93,6 +93,7 @@ impl<F: Field> MacCheck<F> {
         if parties < 2 || party >= parties {
             return Err(OfflineError::ApiMisuse("mac_check: party id out of range"));
         }
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
         let (a, mut m) = match (opened.len(), coins) {
             (0, _) => (F::ZERO, F::ZERO),
             (1, _) => (opened[0], mac_shares[0]),
@@ -111,9 +112,9 @@ impl<F: Field> MacCheck<F> {
                 ));
             }
         };
-        if kind == CheckKind::Mac && cheat == Some(Cheat::WrongMacShare) {
+        crate::cheat::deviate!(cheat.filter(|_| kind == CheckKind::Mac), WrongMacShare, {
             m += F::ONE;
-        }
+        });
         let sigma = m - key.dangerous_value() * a;
         Ok(Self {
             party,
@@ -139,8 +140,7 @@ impl<F: Field> MacCheck<F> {
                 sigma: self.sigma,
                 own: c,
                 nonce,
-                open_different: self.kind == CheckKind::Mac
-                    && cheat == Some(Cheat::MacCheckOpenDifferent),
+                cheat: cheat.filter(|_| self.kind == CheckKind::Mac),
             },
             c.0.to_vec(),
         )
@@ -155,7 +155,8 @@ pub struct MacCommitted<F: Field> {
     sigma: F,
     own: Commitment,
     nonce: Nonce,
-    open_different: bool,
+    /// A cheat to apply when opening (only [`Cheat::MacCheckOpenDifferent`] acts here).
+    cheat: Option<Cheat>,
 }
 
 impl<F: Field> Drop for MacCommitted<F> {
@@ -176,12 +177,12 @@ impl<F: Field> MacCommitted<F> {
             coin::parse_commitments(self.party, self.parties, &received, "MAC-check commitment")?;
         commitments[self.party] = self.own;
         let view = commit::view_hash(self.kind.label(), &commitments);
-        let opened_sigma = if self.open_different {
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
+        let mut opened_sigma = self.sigma;
+        crate::cheat::deviate!(self.cheat, MacCheckOpenDifferent, {
             // Cheat::MacCheckOpenDifferent: open another σ than the committed one.
-            self.sigma + F::ONE
-        } else {
-            self.sigma
-        };
+            opened_sigma += F::ONE;
+        });
         let mut msg = F::encode_slice(&[opened_sigma]);
         msg.extend_from_slice(&self.nonce.to_bytes());
         msg.extend_from_slice(&view);
@@ -312,8 +313,7 @@ pub(crate) async fn check_as<F: Field, T: Transport, R: rand_core::CryptoRng + S
     }
     // Step 1: coefficients from F_Rand, only needed to combine more than one value.
     let mut coins = if opened.len() > 1 {
-        let coin_cheat = cheat == Some(Cheat::CoinSeedMismatch);
-        Some(coin::toss(t, kind.label(), coin_cheat, rng).await?)
+        Some(coin::toss(t, kind.label(), cheat, rng).await?)
     } else {
         None
     };
@@ -460,6 +460,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "adversarial")] // a named cheat: needs the feature
     #[test]
     fn wrong_mac_share_fails() {
         for n in [2, 3] {
@@ -480,6 +481,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "adversarial")] // a named cheat: needs the feature
     #[test]
     fn opening_different_from_commitment_fails() {
         for n in [2, 3] {

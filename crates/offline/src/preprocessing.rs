@@ -67,6 +67,9 @@ pub struct MemoryPreprocessing<F: Field> {
     pub(crate) masks: Vec<InputMasks<F>>,
     /// Cursors: how many of each kind were handed out (triples, squares, bits, masks per owner).
     pub(crate) used: Used,
+    /// Set by [`Preprocessing::mark_spent`]: the material and the key are wiped and every
+    /// later hand-out is refused with [`OfflineError::Spent`].
+    pub(crate) spent: bool,
 }
 
 /// How much of each kind of material has been handed out.
@@ -112,7 +115,42 @@ impl<F: Field> MemoryPreprocessing<F> {
                 masks: vec![0; parties],
                 ..Used::default()
             },
+            spent: false,
         })
+    }
+
+    /// `true` once [`Preprocessing::mark_spent`] was called: nothing is handed out any more.
+    pub fn is_spent(&self) -> bool {
+        self.spent
+    }
+
+    fn refuse_if_spent(&self) -> Result<(), OfflineError> {
+        if self.spent {
+            Err(OfflineError::Spent)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Wipes every share, MAC share, clear mask and the key share, and refuses every later
+    /// hand-out. Dropping the old vectors zeroizes them ([`AuthShares`] and [`InputMasks`]
+    /// wipe on drop; [`MacKeyShare`] too).
+    pub(crate) fn wipe_and_mark_spent(&mut self) {
+        self.spent = true;
+        self.triples = Triples::default();
+        self.squares = (AuthShares::empty(), AuthShares::empty());
+        self.bits = AuthShares::empty();
+        for (owner, m) in self.masks.iter_mut().enumerate() {
+            *m = InputMasks {
+                shares: AuthShares::empty(),
+                clear: (owner == self.party).then(Vec::new),
+            };
+        }
+        self.used = Used {
+            masks: vec![0; self.parties],
+            ..Used::default()
+        };
+        self.key = MacKeyShare::dangerous_from_value(F::ZERO);
     }
 
     /// Number of triples left.
@@ -264,6 +302,7 @@ impl<F: Field> Preprocessing<F> for MemoryPreprocessing<F> {
         &self.key
     }
     fn triples(&mut self, n: usize) -> Result<Triples<F>, OfflineError> {
+        self.refuse_if_spent()?;
         ensure("triples", n, self.triples_left())?;
         let at = self.used.triples;
         self.used.triples += n;
@@ -274,6 +313,7 @@ impl<F: Field> Preprocessing<F> for MemoryPreprocessing<F> {
         })
     }
     fn squares(&mut self, n: usize) -> Result<(AuthShares<F>, AuthShares<F>), OfflineError> {
+        self.refuse_if_spent()?;
         ensure("squares", n, self.squares_left())?;
         let at = self.used.squares;
         self.used.squares += n;
@@ -283,12 +323,14 @@ impl<F: Field> Preprocessing<F> for MemoryPreprocessing<F> {
         ))
     }
     fn bits(&mut self, n: usize) -> Result<AuthShares<F>, OfflineError> {
+        self.refuse_if_spent()?;
         ensure("bits", n, self.bits_left())?;
         let at = self.used.bits;
         self.used.bits += n;
         Ok(self.bits.take_range(at, n))
     }
     fn input_masks(&mut self, owner: PartyId, n: usize) -> Result<InputMasks<F>, OfflineError> {
+        self.refuse_if_spent()?;
         if owner >= self.parties {
             return Err(OfflineError::ApiMisuse("input mask owner out of range"));
         }
@@ -303,5 +345,53 @@ impl<F: Field> Preprocessing<F> for MemoryPreprocessing<F> {
             head
         });
         Ok(InputMasks { shares, clear })
+    }
+    /// Wipes all material and the key share; every later hand-out returns
+    /// [`OfflineError::Spent`]. Infallible in memory.
+    fn mark_spent(&mut self) -> Result<(), OfflineError> {
+        self.wipe_and_mark_spent();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use spdz_field::{Field, Fp};
+
+    fn shares(rng: &mut ChaCha20Rng, n: usize) -> AuthShares<Fp> {
+        let v = (0..n).map(|_| Fp::random(rng)).collect();
+        let m = (0..n).map(|_| Fp::random(rng)).collect();
+        AuthShares::new(v, m).unwrap()
+    }
+
+    #[test]
+    fn a_spent_source_hands_out_nothing_and_forgets_its_key() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let mut pre = MemoryPreprocessing::new(0, 2, MacKeyShare::<Fp>::random(&mut rng)).unwrap();
+        pre.add_triples(&Triples {
+            a: shares(&mut rng, 4),
+            b: shares(&mut rng, 4),
+            c: shares(&mut rng, 4),
+        });
+        pre.add_bits(&shares(&mut rng, 2));
+        pre.add_masks(0, &shares(&mut rng, 2), Some(&[Fp::ONE, Fp::ONE]));
+        assert_eq!(pre.triples(1).unwrap().len(), 1);
+        pre.mark_spent().unwrap();
+        assert!(pre.is_spent());
+        assert!(matches!(pre.triples(1), Err(OfflineError::Spent)));
+        assert!(matches!(pre.triples(0), Err(OfflineError::Spent)));
+        assert!(matches!(pre.squares(0), Err(OfflineError::Spent)));
+        assert!(matches!(pre.bits(1), Err(OfflineError::Spent)));
+        assert!(matches!(pre.input_masks(0, 1), Err(OfflineError::Spent)));
+        assert_eq!(
+            pre.triples_left() + pre.bits_left() + pre.input_masks_left(0),
+            0
+        );
+        assert_eq!(pre.mac_key_share().dangerous_value(), Fp::ZERO);
+        // Idempotent.
+        pre.mark_spent().unwrap();
     }
 }

@@ -54,6 +54,8 @@ use crate::shares::{AuthShares, InputMasks, MacKeyShare, Triples};
 
 const MAGIC: &[u8; 8] = b"SPDZPREP";
 const USED_MAGIC: &[u8; 8] = b"SPDZUSED";
+/// Magic of a spent store file and of a spent watermark (see "Spent stores" above).
+const SPENT_MAGIC: &[u8; 8] = b"SPDZSPNT";
 const VERSION: u16 = 1;
 const TAG_BYTES: usize = 32;
 
@@ -124,6 +126,34 @@ pub enum StoreError {
     /// the file holds.
     #[error("store consumption watermark is corrupt or belongs to another file")]
     BadWatermark,
+    /// The store was marked spent after an abort ([`crate::Preprocessing::mark_spent`]): its
+    /// MAC-key share and material were erased, and it is refused for good. After a failed
+    /// check a cheater may have learned the global MAC key α, so nothing made with it may be
+    /// used again; run the offline phase anew.
+    #[error(
+        "store {path} was marked spent after an abort (the MAC key may be known to a cheater); \
+         it is never used again: generate fresh preprocessing"
+    )]
+    Spent {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// [`write`] in [`WriteMode::CreateNew`] found a store file or watermark already there.
+    #[error("{path} already exists; refusing to overwrite a store (replace it explicitly)")]
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
+}
+
+/// Whether [`write`] may replace an existing store of the same party in the same folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Refuse ([`StoreError::Exists`]) if the store file or its watermark exists.
+    CreateNew,
+    /// Replace the file and delete its old watermark (`spdz triples --out DIR --force`). The
+    /// old material is gone; the caller must make sure no party still uses it.
+    Replace,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -207,27 +237,17 @@ fn watermark_path(path: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Writes the material `pre` has not handed out yet to `dir`, as the file of its party, with
-/// `session` (from [`crate::Report::session`]). Replaces an existing file and resets its
-/// watermark.
-///
-/// # Errors
-///
-/// [`StoreError::Io`] if the file cannot be written.
-pub fn write<F: Field>(
-    dir: &Path,
-    pre: &MemoryPreprocessing<F>,
+/// The fields every store file (live or spent) starts with: magic, version, element size,
+/// field name, n, party, session, key fingerprint.
+fn header_prefix<F: Field>(
+    magic: &[u8; 8],
+    parties: usize,
+    party: PartyId,
     session: &SessionId,
-) -> Result<PathBuf, StoreError> {
-    let path = file_path(dir, pre.party);
-    let (triples, squares, bits, masks) = pre.parts();
-    let used = pre.used();
-    let n = pre.parties;
-    let t0 = used.triples;
-    let s0 = used.squares;
-    let b0 = used.bits;
+    fingerprint: &[u8; 32],
+) -> Vec<u8> {
     let mut buf = Vec::new();
-    buf.extend_from_slice(MAGIC);
+    buf.extend_from_slice(magic);
     buf.extend_from_slice(&VERSION.to_le_bytes());
     let name = F::NAME.as_bytes();
     #[allow(clippy::cast_possible_truncation)] // element sizes and names are small constants
@@ -236,13 +256,52 @@ pub fn write<F: Field>(
         buf.extend_from_slice(&(name.len() as u16).to_le_bytes());
     }
     buf.extend_from_slice(name);
-    #[allow(clippy::cast_possible_truncation)] // party counts are small
+    #[allow(clippy::cast_possible_truncation)] // party counts are small (≤ 2^16, checked)
     {
-        buf.extend_from_slice(&(n as u32).to_le_bytes());
-        buf.extend_from_slice(&(pre.party as u32).to_le_bytes());
+        buf.extend_from_slice(&(parties as u32).to_le_bytes());
+        buf.extend_from_slice(&(party as u32).to_le_bytes());
     }
     buf.extend_from_slice(session);
-    buf.extend_from_slice(&key_fingerprint(&pre.key));
+    buf.extend_from_slice(fingerprint);
+    buf
+}
+
+/// Writes the material `pre` has not handed out yet to `dir`, as the file of its party, with
+/// `session` (from [`crate::Report::session`]).
+///
+/// With [`WriteMode::CreateNew`] an existing file or watermark of that party is an error:
+/// replacing it would reset the watermark and could hand out material that was already used.
+/// With [`WriteMode::Replace`] the file is replaced and its old watermark deleted.
+///
+/// # Errors
+///
+/// [`StoreError::Exists`] (mode `CreateNew`), [`StoreError::Spent`] if `pre` was marked spent,
+/// [`StoreError::Io`] if the file cannot be written.
+pub fn write<F: Field>(
+    dir: &Path,
+    pre: &MemoryPreprocessing<F>,
+    session: &SessionId,
+    mode: WriteMode,
+) -> Result<PathBuf, StoreError> {
+    let path = file_path(dir, pre.party);
+    if pre.is_spent() {
+        return Err(StoreError::Spent { path });
+    }
+    if mode == WriteMode::CreateNew {
+        for p in [path.clone(), watermark_path(&path)] {
+            // `symlink_metadata`: a dangling link counts as existing too.
+            if fs::symlink_metadata(&p).is_ok() {
+                return Err(StoreError::Exists { path: p });
+            }
+        }
+    }
+    let (triples, squares, bits, masks) = pre.parts();
+    let used = pre.used();
+    let n = pre.parties;
+    let t0 = used.triples;
+    let s0 = used.squares;
+    let b0 = used.bits;
+    let mut buf = header_prefix::<F>(MAGIC, n, pre.party, session, &key_fingerprint(&pre.key));
     let counts = [triples.len() - t0, squares.0.len() - s0, bits.len() - b0];
     for c in counts {
         buf.extend_from_slice(&(c as u64).to_le_bytes());
@@ -274,8 +333,13 @@ pub fn write<F: Field>(
     buf.extend_from_slice(&tag);
     write_atomic(&path, &buf)?;
     crate::shares::wipe_bytes(&mut buf);
-    // A fresh file starts with nothing consumed.
-    let _ = fs::remove_file(watermark_path(&path));
+    // A fresh file starts with nothing consumed (in mode `Replace` an old watermark may be
+    // there; left in place it would not match the new tag and the file would not open).
+    match fs::remove_file(watermark_path(&path)) {
+        Ok(()) => fsync_dir(&path)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(&watermark_path(&path))(e)),
+    }
     Ok(path)
 }
 
@@ -318,8 +382,62 @@ impl<'a> Cursor<'a> {
 /// out, so nothing is ever handed out twice, also after a crash.
 pub struct FileStore<F: Field> {
     inner: MemoryPreprocessing<F>,
+    path: PathBuf,
     watermark: PathBuf,
     tag: [u8; 32],
+    session: SessionId,
+    fingerprint: [u8; 32],
+    spent: bool,
+}
+
+/// What [`verify`] found in a sound store file (public header fields and counts only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreSummary {
+    /// The party the file belongs to.
+    pub party: PartyId,
+    /// Number of parties of the session.
+    pub parties: usize,
+    /// The session id (public: agreed by coin tossing).
+    pub session: SessionId,
+    /// The key fingerprint of the header (a hash of α_i, never α_i).
+    pub key_fingerprint: [u8; 32],
+    /// Whether a consumption watermark exists (it does once anything was handed out).
+    pub watermark: bool,
+    /// Triples left after the watermark.
+    pub triples: usize,
+    /// Square pairs left.
+    pub squares: usize,
+    /// Bits left.
+    pub bits: usize,
+    /// Input masks left, per owner.
+    pub input_masks: Vec<usize>,
+}
+
+/// Checks a store file without knowing whose it is: header, lengths, every element's range,
+/// the integrity tag, the key fingerprint and the watermark (that it belongs to this file and
+/// claims no more than it holds), and that the store was not marked spent. Hands nothing out
+/// and writes nothing (`spdz store verify`).
+///
+/// # Errors
+///
+/// The [`StoreError`] that [`FileStore::open`] would return, [`StoreError::Spent`] included.
+pub fn verify<F: Field>(path: &Path) -> Result<StoreSummary, StoreError> {
+    let mut buf = fs::read(path).map_err(io(path))?;
+    let r = FileStore::<F>::parse(&buf, path, None);
+    crate::shares::wipe_bytes(&mut buf);
+    let store = r?;
+    let m = &store.inner;
+    Ok(StoreSummary {
+        party: m.party,
+        parties: m.parties,
+        session: store.session,
+        key_fingerprint: store.fingerprint,
+        watermark: fs::symlink_metadata(&store.watermark).is_ok(),
+        triples: m.triples_left(),
+        squares: m.squares_left(),
+        bits: m.bits_left(),
+        input_masks: (0..m.parties).map(|j| m.input_masks_left(j)).collect(),
+    })
 }
 
 impl<F: Field> core::fmt::Debug for FileStore<F> {
@@ -341,20 +459,25 @@ impl<F: Field> FileStore<F> {
     /// [`StoreError`] for a file that is not exactly what this party wrote in that session.
     pub fn open(path: &Path, party: PartyId, session: &SessionId) -> Result<Self, StoreError> {
         let mut buf = fs::read(path).map_err(io(path))?;
-        let r = Self::parse(&buf, path, party, session);
+        let r = Self::parse(&buf, path, Some((party, session)));
         crate::shares::wipe_bytes(&mut buf);
         r
     }
 
+    /// Parses a whole file; `expect` is the party and session the caller opens it as (`None`
+    /// for [`verify`], which takes both from the header).
     #[allow(clippy::too_many_lines)]
     fn parse(
         buf: &[u8],
         path: &Path,
-        party: PartyId,
-        session: &SessionId,
+        expect: Option<(PartyId, &SessionId)>,
     ) -> Result<Self, StoreError> {
         let mut c = Cursor { buf, at: 0 };
-        if c.take(8)? != MAGIC {
+        let magic = c.take(8)?;
+        if magic == SPENT_MAGIC {
+            return Err(check_spent_file::<F>(buf, path));
+        }
+        if magic != MAGIC {
             return Err(StoreError::BadMagic);
         }
         let version = c.u16()?;
@@ -375,16 +498,26 @@ impl<F: Field> FileStore<F> {
         if !(2..=1 << 16).contains(&n) {
             return Err(StoreError::BadHeader("parties"));
         }
-        if p as usize != party {
-            return Err(StoreError::WrongParty {
-                expected: party,
-                found: u64::from(p),
-            });
-        }
+        let party = match expect {
+            Some((party, _)) if p as usize != party => {
+                return Err(StoreError::WrongParty {
+                    expected: party,
+                    found: u64::from(p),
+                });
+            }
+            Some((party, _)) => party,
+            None => p as usize,
+        };
         if party >= n {
             return Err(StoreError::BadHeader("party"));
         }
-        if !bool::from(c.take(32)?.ct_eq(session)) {
+        let file_session: SessionId = c
+            .take(32)?
+            .try_into()
+            .map_err(|_| StoreError::BadHeader("session"))?;
+        if let Some((_, session)) = expect
+            && !bool::from(file_session.ct_eq(session))
+        {
             return Err(StoreError::WrongSession);
         }
         let fingerprint: [u8; 32] = c
@@ -479,8 +612,12 @@ impl<F: Field> FileStore<F> {
         }
         let mut store = Self {
             inner,
+            path: path.to_path_buf(),
             watermark: watermark_path(path),
             tag,
+            session: file_session,
+            fingerprint,
+            spent: false,
         };
         store.load_watermark()?;
         Ok(store)
@@ -492,6 +629,20 @@ impl<F: Field> FileStore<F> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io(&self.watermark)(e)),
         };
+        if bytes.get(..8) == Some(SPENT_MAGIC.as_slice()) {
+            // A spent watermark: magic, version, the file's tag, SHA-256 of those.
+            if bytes.len() != 8 + 2 + 32 + 32 {
+                return Err(StoreError::BadWatermark);
+            }
+            let (body, sum) = bytes.split_at(42);
+            let digest: [u8; 32] = Sha256::digest(body).into();
+            if digest != sum || body[8..10] != VERSION.to_le_bytes() || body[10..42] != self.tag {
+                return Err(StoreError::BadWatermark);
+            }
+            return Err(StoreError::Spent {
+                path: self.path.clone(),
+            });
+        }
         let n = self.inner.parties;
         let body_len = 8 + 2 + 32 + 8 * (3 + n);
         if bytes.len() != body_len + 32 {
@@ -545,12 +696,15 @@ impl<F: Field> FileStore<F> {
         &self.inner
     }
 
-    /// Marks everything as consumed (e.g. after an abort that used this store), persisted.
+    /// Marks everything as consumed, persisted (the store stays valid, with nothing left).
+    /// After an abort use [`Preprocessing::mark_spent`] instead, which also erases the key.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Io`] if the watermark cannot be written.
+    /// [`StoreError::Io`] if the watermark cannot be written; [`StoreError::Spent`] if the
+    /// store was marked spent.
     pub fn consume_all(&mut self) -> Result<(), StoreError> {
+        self.refuse_if_spent()?;
         let all = self.inner.all_used();
         self.persist(&all)?;
         self.inner
@@ -566,12 +720,101 @@ impl<F: Field> FileStore<F> {
         bump: impl FnOnce(&mut Used),
         take: impl FnOnce(&mut MemoryPreprocessing<F>) -> Result<X, OfflineError>,
     ) -> Result<X, OfflineError> {
+        // A spent store persists nothing more (a new watermark would hide the spent one).
+        self.refuse_if_spent()?;
         let mut next = self.inner.used().clone();
         bump(&mut next);
         // Validate first (nothing is persisted for a request that cannot be served).
         self.inner.check_used(&next)?;
         self.persist(&next)?;
         take(&mut self.inner)
+    }
+
+    fn refuse_if_spent(&self) -> Result<(), StoreError> {
+        if self.spent {
+            Err(StoreError::Spent {
+                path: self.path.clone(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Writes the spent watermark: magic `SPDZSPNT`, version, the live file's tag, SHA-256.
+    fn persist_spent_watermark(&self) -> Result<(), StoreError> {
+        let mut body = Vec::with_capacity(8 + 2 + 32 + 32);
+        body.extend_from_slice(SPENT_MAGIC);
+        body.extend_from_slice(&VERSION.to_le_bytes());
+        body.extend_from_slice(&self.tag);
+        let digest: [u8; 32] = Sha256::digest(&body).into();
+        body.extend_from_slice(&digest);
+        write_atomic(&self.watermark, &body)
+    }
+
+    /// Overwrites the store file in place: zeros over its whole length (fsync), then the
+    /// spent record at the front, truncated to it (fsync). In place rather than by rename so
+    /// that the blocks holding α_i and the material are overwritten on file systems that
+    /// write in place (copy-on-write file systems and SSD wear levelling may keep old blocks:
+    /// file permissions remain the control there). A crash in between leaves zeros, which no
+    /// open accepts either.
+    fn overwrite_with_spent_record(&self) -> Result<(), StoreError> {
+        use std::io::{Seek, SeekFrom};
+        let path = &self.path;
+        let mut record = header_prefix::<F>(
+            SPENT_MAGIC,
+            self.inner.parties,
+            self.inner.party,
+            &self.session,
+            &self.fingerprint,
+        );
+        record.extend_from_slice(&self.tag);
+        let digest: [u8; 32] = Sha256::digest(&record).into();
+        record.extend_from_slice(&digest);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io(path))?;
+        let len = f.metadata().map_err(io(path))?.len();
+        let zeros = [0u8; 1 << 14];
+        let mut left = len;
+        while left > 0 {
+            let k = usize::try_from(left).map_or(zeros.len(), |l| l.min(zeros.len()));
+            f.write_all(&zeros[..k]).map_err(io(path))?;
+            left -= k as u64;
+        }
+        f.sync_all().map_err(io(path))?;
+        f.seek(SeekFrom::Start(0)).map_err(io(path))?;
+        f.write_all(&record).map_err(io(path))?;
+        f.set_len(record.len() as u64).map_err(io(path))?;
+        f.sync_all().map_err(io(path))?;
+        Ok(())
+    }
+}
+
+/// A file that starts with the spent magic: [`StoreError::Spent`] if its record is intact,
+/// [`StoreError::TagMismatch`] (corrupt) or [`StoreError::Truncated`] otherwise. Either way
+/// the file is refused.
+fn check_spent_file<F: Field>(buf: &[u8], path: &Path) -> StoreError {
+    let name_len = F::NAME.len();
+    let expected = 8 + 2 + 2 + 2 + name_len + 4 + 4 + 32 + 32 + 32 + 32;
+    if buf.len() < expected {
+        return StoreError::Truncated {
+            len: buf.len() as u64,
+            expected: expected as u64,
+        };
+    }
+    if buf.len() > expected {
+        return StoreError::TrailingBytes {
+            extra: (buf.len() - expected) as u64,
+        };
+    }
+    let (body, sum) = buf.split_at(expected - 32);
+    let digest: [u8; 32] = Sha256::digest(body).into();
+    if digest != sum {
+        return StoreError::TagMismatch;
+    }
+    StoreError::Spent {
+        path: path.to_path_buf(),
     }
 }
 
@@ -601,6 +844,7 @@ impl<F: Field> Preprocessing<F> for FileStore<F> {
         self.hand_out(|u| u.bits = u.bits.saturating_add(n), |m| m.bits(n))
     }
     fn input_masks(&mut self, owner: PartyId, n: usize) -> Result<InputMasks<F>, OfflineError> {
+        self.refuse_if_spent()?;
         if owner >= self.inner.parties {
             return Err(OfflineError::ApiMisuse("input mask owner out of range"));
         }
@@ -608,6 +852,25 @@ impl<F: Field> Preprocessing<F> for FileStore<F> {
             |u| u.masks[owner] = u.masks[owner].saturating_add(n),
             |m| m.input_masks(owner, n),
         )
+    }
+    /// Marks the store spent, durably, so that no process ever opens it again: the memory
+    /// copy is wiped first (that cannot fail), then the spent watermark is written (atomic
+    /// rename, fsync), then the file itself is overwritten in place with a spent record that
+    /// holds no key and no material (fsync). Either of the two on disk suffices for
+    /// [`FileStore::open`] and [`verify`] to return [`StoreError::Spent`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Io`] (inside [`OfflineError::Store`]) if a write fails; the other step is
+    /// still attempted, and the store refuses every hand-out in this process regardless.
+    fn mark_spent(&mut self) -> Result<(), OfflineError> {
+        self.inner.wipe_and_mark_spent();
+        self.spent = true;
+        let watermark = self.persist_spent_watermark();
+        let file = self.overwrite_with_spent_record();
+        watermark?;
+        file?;
+        Ok(())
     }
 }
 
@@ -647,12 +910,16 @@ mod tests {
         }
         let session = [9u8; 32];
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), &pre, &session).unwrap();
+        let path = write(dir.path(), &pre, &session, WriteMode::CreateNew).unwrap();
         (fs::read(path).unwrap(), session)
     }
 
     fn parse(bytes: &[u8], session: &SessionId) -> Result<FileStore<Fp>, StoreError> {
-        FileStore::parse(bytes, Path::new("/nonexistent/spdz-store-test"), 1, session)
+        FileStore::parse(
+            bytes,
+            Path::new("/nonexistent/spdz-store-test"),
+            Some((1, session)),
+        )
     }
 
     #[test]
@@ -685,6 +952,118 @@ mod tests {
         // What is left is still handed out, once.
         assert_eq!(store.triples(2).unwrap().a.len(), 2);
         assert!(store.triples(1).is_err());
+    }
+
+    fn sample_on_disk() -> (tempfile::TempDir, PathBuf, SessionId) {
+        let (bytes, session) = sample_file();
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_path(dir.path(), 1);
+        fs::write(&path, &bytes).unwrap();
+        (dir, path, session)
+    }
+
+    #[test]
+    fn a_spent_store_is_refused_for_good_and_holds_no_key() {
+        let (_dir, path, session) = sample_on_disk();
+        let mut store = FileStore::<Fp>::open(&path, 1, &session).unwrap();
+        let alpha = key_bytes(&store);
+        store.triples(1).unwrap();
+        store.mark_spent().unwrap();
+        // In this process: nothing more, and no watermark that would hide the spent one.
+        assert!(matches!(
+            store.triples(1),
+            Err(OfflineError::Store(StoreError::Spent { .. }))
+        ));
+        assert!(matches!(
+            store.input_masks(0, 1),
+            Err(OfflineError::Store(StoreError::Spent { .. }))
+        ));
+        assert!(matches!(store.consume_all(), Err(StoreError::Spent { .. })));
+        drop(store);
+        // Later opens (any party, any session) and verify refuse it by name.
+        let r = FileStore::<Fp>::open(&path, 1, &session);
+        assert!(matches!(r, Err(StoreError::Spent { .. })), "{r:?}");
+        let r = FileStore::<Fp>::open(&path, 0, &[0u8; 32]);
+        assert!(matches!(r, Err(StoreError::Spent { .. })), "{r:?}");
+        assert!(matches!(verify::<Fp>(&path), Err(StoreError::Spent { .. })));
+        // The file no longer holds α_i.
+        let bytes = fs::read(&path).unwrap();
+        assert!(!bytes.windows(alpha.len()).any(|w| w == alpha));
+        assert_eq!(&bytes[..8], SPENT_MAGIC);
+        // Each of the two records alone suffices: a live file with the spent watermark...
+        let (fresh, _) = sample_file();
+        fs::write(&path, &fresh).unwrap();
+        let r = FileStore::<Fp>::open(&path, 1, &session);
+        assert!(matches!(r, Err(StoreError::Spent { .. })), "{r:?}");
+        // ... and the spent file with its watermark deleted.
+        let mut store = {
+            fs::remove_file(watermark_path(&path)).unwrap();
+            FileStore::<Fp>::open(&path, 1, &session).unwrap()
+        };
+        store.mark_spent().unwrap();
+        fs::remove_file(watermark_path(&path)).unwrap();
+        let r = FileStore::<Fp>::open(&path, 1, &session);
+        assert!(matches!(r, Err(StoreError::Spent { .. })), "{r:?}");
+        // A damaged spent record is still refused.
+        let mut bad = fs::read(&path).unwrap();
+        bad[20] ^= 1;
+        assert!(parse(&bad, &session).is_err());
+        assert!(parse(&bad[..bad.len() - 1], &session).is_err());
+    }
+
+    fn key_bytes(store: &FileStore<Fp>) -> Vec<u8> {
+        Fp::encode_slice(&[store.mac_key_share().dangerous_value()])
+    }
+
+    #[test]
+    fn write_refuses_to_overwrite_unless_asked() {
+        let (dir, path, session) = sample_on_disk();
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let mut pre = MemoryPreprocessing::new(1, 3, MacKeyShare::<Fp>::random(&mut rng)).unwrap();
+        pre.add_bits(&shares(&mut rng, 1));
+        let r = write(dir.path(), &pre, &session, WriteMode::CreateNew);
+        assert!(matches!(r, Err(StoreError::Exists { .. })), "{r:?}");
+        // A leftover watermark alone also blocks a new file.
+        FileStore::<Fp>::open(&path, 1, &session)
+            .unwrap()
+            .triples(1)
+            .unwrap();
+        fs::remove_file(&path).unwrap();
+        let r = write(dir.path(), &pre, &session, WriteMode::CreateNew);
+        assert!(matches!(r, Err(StoreError::Exists { .. })), "{r:?}");
+        // Replace: a new file, no old watermark.
+        write(dir.path(), &pre, &session, WriteMode::Replace).unwrap();
+        assert!(!watermark_path(&path).exists());
+        let s = verify::<Fp>(&path).unwrap();
+        assert_eq!((s.bits, s.triples, s.watermark), (1, 0, false));
+        // A spent in-memory source is never written.
+        pre.mark_spent().unwrap();
+        let r = write(dir.path(), &pre, &session, WriteMode::Replace);
+        assert!(matches!(r, Err(StoreError::Spent { .. })), "{r:?}");
+    }
+
+    #[test]
+    fn verify_reports_the_header_and_catches_a_wrong_fingerprint() {
+        let (_dir, path, session) = sample_on_disk();
+        let s = verify::<Fp>(&path).unwrap();
+        assert_eq!((s.party, s.parties, s.session), (1, 3, session));
+        assert_eq!((s.triples, s.squares, s.bits), (3, 2, 2));
+        assert_eq!(s.input_masks, vec![2, 2, 2]);
+        // A fingerprint that is not the key's, under a valid tag (only someone holding α_i
+        // can compute the tag): KeyMismatch.
+        let mut bytes = fs::read(&path).unwrap();
+        let store = FileStore::<Fp>::open(&path, 1, &session).unwrap();
+        let at = 14 + Fp::NAME.len() + 4 + 4 + 32;
+        bytes[at] ^= 1;
+        let end = bytes.len() - TAG_BYTES;
+        let tag = hmac(&tag_key(store.mac_key_share()), &bytes[..end]);
+        bytes[end..].copy_from_slice(&tag);
+        fs::write(&path, &bytes).unwrap();
+        assert!(matches!(verify::<Fp>(&path), Err(StoreError::KeyMismatch)));
+        // Without the key, a changed fingerprint breaks the tag.
+        bytes[end] ^= 1;
+        fs::write(&path, &bytes).unwrap();
+        assert!(matches!(verify::<Fp>(&path), Err(StoreError::TagMismatch)));
     }
 
     proptest! {

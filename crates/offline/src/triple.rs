@@ -19,8 +19,13 @@
 //! which makes the product wrong depending on bits of a_h^(i): a selective failure that the
 //! Sacrifice check turns into leakage of at most a few bits of a_h^(i), which Combine removes.
 //!
-//! **Combine** with τ = 3: a = Σ_h r_h·a_h with public random r (likewise â with r̂); by the
-//! leftover-hash argument of the paper, a is close to uniform even given the leaked bits.
+//! **Combine** with τ triples ([`crate::Params::tau`]): a = Σ_h r_h·a_h with public random r
+//! (likewise â with r̂). Sacrifice opens ρ = s·a − â, which hides a only if (a, â) are
+//! *jointly* close to uniform given the ≤ s leaked bits: two outputs of the universal hash
+//! x ↦ (⟨r, x⟩, ⟨r̂, x⟩) on F^τ. By the leftover hash lemma (our own count; the paper's text
+//! was not available to check) the distance is ≤ 2^−((τ−2)·k − s)/2 with k = 127, s = 64:
+//! 2^−31.5 for τ = 3 (MP-SPDZ's setting, [`MP_SPDZ_TAU`]) and 2^−95 for τ = 4
+//! ([`DEFAULT_TAU`], the default, which meets s = 64). See `papers/mascot.md`.
 //!
 //! **Sacrifice**: with public random s, open ρ = s·a − â and check that
 //! s·c − ĉ − ρ·b opens to 0; then every opened value goes through Π_MACCheck. A wrong c
@@ -33,8 +38,14 @@ use spdz_net::PartyId;
 use crate::OfflineError;
 use crate::field_ext::MascotField;
 
-/// τ: the number of triples combined into one (and into its sacrificed twin).
-pub const TAU: usize = 3;
+/// The default τ (triples combined into one and its sacrificed twin): 4, the least τ whose
+/// two-output leftover-hash bound, 2^−((τ−2)·k − s)/2 = 2^−95, meets s = 64.
+pub const DEFAULT_TAU: usize = 4;
+/// τ = 3, the setting of the MASCOT paper and of MP-SPDZ: by the two-output count its bound is
+/// only about 2^−31.5 (k = 127, s = 64). Kept for comparison and compatibility.
+pub const MP_SPDZ_TAU: usize = 3;
+/// The τ that [`crate::Params`] accepts.
+pub const TAU_RANGE: core::ops::RangeInclusive<usize> = 3..=8;
 
 /// Choice bits for the Multiply OTs on the receiver's side: bit l of `a[g]`, at index g·k + l.
 pub fn gilboa_choices<F: MascotField>(a: &[F]) -> Vec<bool> {
@@ -54,23 +65,24 @@ pub fn gilboa_choices<F: MascotField>(a: &[F]) -> Vec<bool> {
 ///
 /// # Errors
 ///
-/// [`OfflineError::ApiMisuse`] if the OT count does not match.
+/// [`OfflineError::ApiMisuse`] if the OT count does not match or `tau` is 0.
 pub fn gilboa_send<F: MascotField>(
     b: &[F],
     rots: &[[Block; 2]],
+    tau: usize,
 ) -> Result<(Vec<F>, Vec<u8>), OfflineError> {
     let k = F::BITS;
-    if rots.len() != b.len() * TAU * k {
+    if tau == 0 || Some(rots.len()) != b.len().checked_mul(tau).and_then(|x| x.checked_mul(k)) {
         return Err(OfflineError::ApiMisuse("gilboa_send: OT count"));
     }
-    let mut shares = Vec::with_capacity(b.len() * TAU);
+    let mut shares = Vec::with_capacity(b.len() * tau);
     let mut msg = vec![0u8; rots.len() * F::BYTES];
     for (g, (ots, out)) in rots
         .chunks_exact(k)
         .zip(msg.chunks_exact_mut(k * F::BYTES))
         .enumerate()
     {
-        let bt = b[g / TAU];
+        let bt = b[g / tau];
         let mut acc = F::ZERO;
         // Horner from the top bit: acc = 2·acc + q_0; d_l = q_0 − q_1 + b at position l.
         for (l, ot) in ots.iter().enumerate().rev() {
@@ -155,25 +167,31 @@ impl<F: MascotField> Drop for Combined<F> {
     }
 }
 
-/// Combine: `a`, `c` have τ entries per triple; `r`, `r_hat` have τ public coefficients per
-/// triple.
+/// Combine: `a`, `c` have `tau` entries per triple; `r`, `r_hat` have `tau` public
+/// coefficients per triple.
 ///
 /// # Errors
 ///
-/// [`OfflineError::ApiMisuse`] on inconsistent lengths.
+/// [`OfflineError::ApiMisuse`] on inconsistent lengths or `tau` = 0.
 pub fn combine<F: MascotField>(
     a: &[F],
     b: &[F],
     c: &[F],
     r: &[F],
     r_hat: &[F],
+    tau: usize,
 ) -> Result<Combined<F>, OfflineError> {
     let n = b.len();
-    if a.len() != n * TAU || c.len() != n * TAU || r.len() != n * TAU || r_hat.len() != n * TAU {
+    let len = n.checked_mul(tau);
+    if tau == 0
+        || [a.len(), c.len(), r.len(), r_hat.len()]
+            .iter()
+            .any(|&l| Some(l) != len)
+    {
         return Err(OfflineError::ApiMisuse("combine: lengths"));
     }
     let dot = |x: &[F], y: &[F], t: usize| {
-        F::inner_product(&x[t * TAU..(t + 1) * TAU], &y[t * TAU..(t + 1) * TAU])
+        F::inner_product(&x[t * tau..(t + 1) * tau], &y[t * tau..(t + 1) * tau])
     };
     Ok(Combined {
         a: (0..n).map(|t| dot(r, a, t)).collect(),
@@ -235,6 +253,8 @@ mod tests {
     use rand_core::{Rng, SeedableRng};
     use spdz_field::{Field, Fp};
 
+    const TAU: usize = DEFAULT_TAU;
+
     fn block(rng: &mut ChaCha20Rng) -> Block {
         Block::new(u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()))
     }
@@ -242,8 +262,8 @@ mod tests {
     #[test]
     fn gilboa_shares_add_up_to_products() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
-        for n in [0, 1, 4] {
-            let a: Vec<Fp> = (0..n * TAU).map(|_| Fp::random(&mut rng)).collect();
+        for (n, tau) in [(0, 3), (1, 3), (4, 3), (0, 4), (1, 4), (4, 4), (2, 8)] {
+            let a: Vec<Fp> = (0..n * tau).map(|_| Fp::random(&mut rng)).collect();
             let b: Vec<Fp> = (0..n).map(|_| Fp::random(&mut rng)).collect();
             let choices = gilboa_choices(&a);
             let rots: Vec<[Block; 2]> = (0..choices.len())
@@ -254,11 +274,13 @@ mod tests {
                 .zip(&choices)
                 .map(|(r, &c)| r[usize::from(c)])
                 .collect();
-            let (s_shares, msg) = gilboa_send(&b, &rots).unwrap();
+            let (s_shares, msg) = gilboa_send(&b, &rots, tau).unwrap();
             let r_shares = gilboa_receive(&a, &chosen, &msg, 1).unwrap();
-            for g in 0..n * TAU {
-                assert_eq!(s_shares[g] + r_shares[g], a[g] * b[g / TAU]);
+            for g in 0..n * tau {
+                assert_eq!(s_shares[g] + r_shares[g], a[g] * b[g / tau]);
             }
+            assert!(gilboa_send(&b, &rots, tau + 1).is_err() || n == 0);
+            assert!(gilboa_send(&b, &rots, 0).is_err());
         }
     }
 
@@ -272,7 +294,7 @@ mod tests {
             .map(|_| [block(&mut rng), block(&mut rng)])
             .collect();
         let chosen: Vec<Block> = rots.iter().map(|r| r[0]).collect();
-        let (_, mut msg) = gilboa_send(&b, &rots).unwrap();
+        let (_, mut msg) = gilboa_send(&b, &rots, TAU).unwrap();
         msg[16..32].copy_from_slice(&[0xff; 16]);
         assert!(matches!(
             gilboa_receive(&a, &chosen, &msg, 7),
@@ -283,6 +305,33 @@ mod tests {
             gilboa_receive(&a, &chosen, &msg, 7),
             Err(OfflineError::MalformedMessage { from: 7, .. })
         ));
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn combine_uses_tau_coefficients_per_triple() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        for tau in [3, 4, 5] {
+            let n = 3;
+            let v = |rng: &mut ChaCha20Rng, len: usize| -> Vec<Fp> {
+                (0..len).map(|_| Fp::random(rng)).collect()
+            };
+            let (a, b, r, rh) = (
+                v(&mut rng, n * tau),
+                v(&mut rng, n),
+                v(&mut rng, n * tau),
+                v(&mut rng, n * tau),
+            );
+            let c: Vec<Fp> = (0..n * tau).map(|g| a[g] * b[g / tau]).collect();
+            let out = combine(&a, &b, &c, &r, &rh, tau).unwrap();
+            for t in 0..n {
+                // c = Σ r_h·c_h = (Σ r_h·a_h)·b: still a triple, and likewise the twin.
+                assert_eq!(out.c[t], out.a[t] * b[t]);
+                assert_eq!(out.c_hat[t], out.a_hat[t] * b[t]);
+            }
+            assert!(combine(&a, &b, &c, &r, &rh, tau + 1).is_err());
+            assert!(combine(&a, &b, &c, &r, &rh, 0).is_err());
+        }
     }
 
     #[test]

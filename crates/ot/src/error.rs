@@ -42,10 +42,12 @@ pub enum OtError {
     Net(#[from] spdz_net::NetError),
 }
 
-/// Named cheating strategies, for the adversarial tests and `spdz ... --cheat`.
+/// Named cheating strategies, for the adversarial tests and `spdz ... --cheat` (feature
+/// `adversarial`).
 ///
 /// A cheating party applies its strategy to the messages it sends; honest parties must abort
 /// with the variant named below and never output a wrong value or panic.
+#[cfg(feature = "adversarial")]
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OtCheat {
@@ -70,6 +72,7 @@ pub enum OtCheat {
     OverlongExtension,
 }
 
+#[cfg(feature = "adversarial")]
 impl OtCheat {
     /// Every strategy, for test matrices and the CLI's list.
     pub const ALL: [Self; 5] = [
@@ -98,3 +101,10 @@ impl OtCheat {
         Self::ALL.into_iter().find(|c| c.name() == name)
     }
 }
+
+/// Named cheating strategies: none in this build. Without the `adversarial` feature this type
+/// has no values, so every `Option<OtCheat>` is `None` and no code path deviates from the
+/// protocol; the deviations themselves are compiled out.
+#[cfg(not(feature = "adversarial"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OtCheat {}

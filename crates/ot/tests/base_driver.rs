@@ -52,6 +52,7 @@ async fn base_ot_sizes() {
     }
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_points_from_either_side_are_malformed() {
     for cheat in [OtCheat::NonCanonicalPoint, OtCheat::IdentityPoint] {

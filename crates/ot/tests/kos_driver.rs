@@ -5,6 +5,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use spdz_net::MemoryTransport;
 use spdz_ot::kos::{self, BATCH};
+#[cfg_attr(not(feature = "adversarial"), allow(unused_imports))] // used by the cheat tests
 use spdz_ot::{Block, CotReceiver, CotSender, OtCheat, OtError, RotReceiver, RotSender};
 
 fn pair() -> (MemoryTransport, MemoryTransport) {
@@ -104,6 +105,7 @@ async fn correlated_ots_at_batch_edges_via_traits() {
     }
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inconsistent_receiver_is_caught_and_sender_is_poisoned() {
     let (t0, t1) = pair();
@@ -137,6 +139,7 @@ async fn inconsistent_receiver_is_caught_and_sender_is_poisoned() {
     assert!(r.await.unwrap().is_ok());
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_extension_messages_over_the_wire() {
     for cheat in [OtCheat::TruncatedExtension, OtCheat::OverlongExtension] {
@@ -173,6 +176,7 @@ async fn malformed_extension_messages_over_the_wire() {
     }
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn base_ot_cheats_during_setup_are_malformed() {
     for cheat in [OtCheat::NonCanonicalPoint, OtCheat::IdentityPoint] {

@@ -60,6 +60,7 @@ pub const MAX_BASE_OTS: usize = 1 << 16;
 /// A 32-byte session identifier bound into every hash (distinct per pair, direction and step).
 pub type SessionId = [u8; 32];
 
+#[cfg(feature = "adversarial")]
 /// The non-canonical encoding used by [`OtCheat::NonCanonicalPoint`]: the field element p
 /// itself (2^255 − 19), which reduces to 0 but is rejected by canonical decoding.
 const NON_CANONICAL: [u8; 32] = {
@@ -276,6 +277,10 @@ impl Sender {
             })
             .collect();
         let mut sent: Vec<CompressedRistretto> = keys.iter().map(|(_, big_a)| *big_a).collect();
+        // Without the feature `OtCheat` has no values: `cheat` is always `None`.
+        #[cfg(not(feature = "adversarial"))]
+        let _ = (cheat, &mut sent);
+        #[cfg(feature = "adversarial")]
         match (cheat, sent.first_mut()) {
             (Some(OtCheat::NonCanonicalPoint), Some(first)) => {
                 *first = CompressedRistretto(NON_CANONICAL);
@@ -378,6 +383,9 @@ impl Receiver {
             cs.push(c);
         }
         let mut sent = pairs.clone();
+        #[cfg(not(feature = "adversarial"))]
+        let _ = (cheat, &mut sent);
+        #[cfg(feature = "adversarial")]
         match (cheat, sent.first_mut()) {
             (Some(OtCheat::NonCanonicalPoint), Some(first)) => {
                 first[0] = CompressedRistretto(NON_CANONICAL)

@@ -69,6 +69,7 @@ fn session_id_separates_keys() {
     assert_ne!(rk[0], sk[0][1]);
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[test]
 fn cheating_sender_points_are_malformed() {
     for cheat in [OtCheat::NonCanonicalPoint, OtCheat::IdentityPoint] {
@@ -87,6 +88,7 @@ fn cheating_sender_points_are_malformed() {
     }
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[test]
 fn cheating_receiver_points_are_malformed() {
     for cheat in [OtCheat::NonCanonicalPoint, OtCheat::IdentityPoint] {

@@ -405,8 +405,12 @@ impl ReceiverCore {
         for (i, (col, [p0, p1])) in cols.chunks_exact_mut(words).zip(&mut self.prgs).enumerate() {
             p0.fill(col);
             p1.fill(&mut g1[..words]);
+            #[cfg(not(feature = "adversarial"))]
+            let _ = i; // the column index only matters to a cheat
             for (w, (tw, gw)) in col.iter().zip(g1.iter()).enumerate() {
+                #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
                 let mut u = tw.to_u128() ^ gw.to_u128() ^ r[w];
+                #[cfg(feature = "adversarial")]
                 if cheat == Some(OtCheat::InconsistentChoiceBits) && w == 0 && i % 2 == 1 {
                     // Cheat: in odd columns use the complement of the choice bit of row 0.
                     u ^= 1;
@@ -422,6 +426,7 @@ impl ReceiverCore {
         let first = self.next;
         self.next = self.next.wrapping_add(m as u128);
         msg.extend_from_slice(&commit(first, &seed_r, &nonce));
+        #[cfg(feature = "adversarial")]
         match cheat {
             Some(OtCheat::TruncatedExtension) => {
                 msg.pop();
@@ -429,6 +434,9 @@ impl ReceiverCore {
             Some(OtCheat::OverlongExtension) => msg.push(0),
             _ => {}
         }
+        // Without the feature `OtCheat` has no values: `cheat` is always `None`.
+        #[cfg(not(feature = "adversarial"))]
+        let _ = cheat;
         Ok((
             ReceiverPending {
                 cols,

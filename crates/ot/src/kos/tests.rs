@@ -97,6 +97,7 @@ fn random_ot_outputs_follow_choices() {
     }
 }
 
+#[cfg(feature = "adversarial")] // a named cheat: needs the feature
 #[test]
 fn inconsistent_choice_bits_caught_in_every_seeded_run() {
     for seed in 0..24u64 {
@@ -216,6 +217,7 @@ fn tampered_check_values_fail_the_check() {
 #[test]
 fn wrong_lengths_are_malformed() {
     let mut rng = ChaCha20Rng::seed_from_u64(6);
+    #[cfg(feature = "adversarial")]
     for cheat in [OtCheat::TruncatedExtension, OtCheat::OverlongExtension] {
         let (mut s, mut r) = setup(&mut rng);
         let choices = random_choices(&mut rng, 129);
