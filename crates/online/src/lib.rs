@@ -18,6 +18,7 @@
 //! | [`trace`] | the public trace: what was opened, how it was masked, when checks ran | |
 //! | [`fixed`] | TruncPR, LTZ, EQZ, ReLU, reciprocal, exp, sigmoid | Catrina–Saxena 2010, Catrina–de Hoogh 2010 |
 //! | [`budget`] | preprocessing consumed per operation | |
+//! | [`expr`] | expressions with operators, batched by multiplicative depth; `run_local` | |
 //! | [`bench`](mod@bench) | `M` multiplications with timing and counters (for `spdz mul`) | |
 //!
 //! A party's program, in outline (every party runs the same program; `prep` comes from
@@ -52,6 +53,7 @@ pub mod cheat;
 #[cfg(not(feature = "adversarial"))]
 mod cheat;
 pub mod error;
+pub mod expr;
 pub mod fixed;
 pub mod input;
 pub mod mul;
