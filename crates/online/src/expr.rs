@@ -69,6 +69,15 @@ enum Op {
         owner: PartyId,
         values: Option<Vec<f64>>,
     },
+    InputUint {
+        owner: PartyId,
+        values: Option<Vec<u64>>,
+        bits: u32,
+    },
+    /// A scalar repeated to a vector.
+    Repeat(usize),
+    /// `[[x = 0]]` as an integer bit.
+    IsZero(usize),
     Add(usize, usize),
     Sub(usize, usize),
     Neg(usize),
@@ -87,7 +96,10 @@ enum Op {
 
 impl Op {
     fn nonlinear(&self) -> bool {
-        matches!(self, Op::Mul(..) | Op::FxMul(..) | Op::Lt(..) | Op::Eq(..))
+        matches!(
+            self,
+            Op::Mul(..) | Op::FxMul(..) | Op::Lt(..) | Op::Eq(..) | Op::IsZero(..)
+        )
     }
 }
 
@@ -135,14 +147,19 @@ impl core::fmt::Debug for Expr {
 fn push(g: &Rc<RefCell<Graph>>, op: Op, len: usize, kind: Kind) -> Expr {
     let mut gr = g.borrow_mut();
     let level = match &op {
-        Op::InputInt { .. } | Op::InputFixed { .. } => 0,
+        Op::InputInt { .. } | Op::InputFixed { .. } | Op::InputUint { .. } => 0,
         Op::Add(a, b)
         | Op::Sub(a, b)
         | Op::Mul(a, b)
         | Op::FxMul(a, b)
         | Op::Lt(a, b)
         | Op::Eq(a, b) => gr.nodes[*a].level.max(gr.nodes[*b].level),
-        Op::Neg(a) | Op::Scale(a, _) | Op::AddConst(a, _) | Op::Sum(a) => gr.nodes[*a].level,
+        Op::Neg(a)
+        | Op::Scale(a, _)
+        | Op::AddConst(a, _)
+        | Op::Sum(a)
+        | Op::Repeat(a)
+        | Op::IsZero(a) => gr.nodes[*a].level,
     } + usize::from(op.nonlinear());
     gr.nodes.push(Node {
         op,
@@ -183,6 +200,30 @@ impl Builder {
             self.fail("input_fixed: values of the wrong length");
         }
         push(&self.g, Op::InputFixed { owner, values }, len, Kind::Fixed)
+    }
+
+    /// `len` unsigned integers input by `owner`, each proven to be below `2^bits`
+    /// ([`Party::input_uint`]; `bits = 1` for proven bits, e.g. ballots).
+    pub fn input_uint(
+        &mut self,
+        owner: PartyId,
+        values: Option<Vec<u64>>,
+        len: usize,
+        bits: u32,
+    ) -> Expr {
+        if values.as_ref().is_some_and(|v| v.len() != len) {
+            self.fail("input_uint: values of the wrong length");
+        }
+        push(
+            &self.g,
+            Op::InputUint {
+                owner,
+                values,
+                bits,
+            },
+            len,
+            Kind::Int,
+        )
     }
 
     /// Reveal `e` to every party (after the checks).
@@ -257,6 +298,23 @@ impl Expr {
     pub fn sum(&self) -> Expr {
         let (_, k) = self.node();
         push(&self.g, Op::Sum(self.id), 1, k)
+    }
+
+    /// A scalar (length 1) repeated `n` times (local).
+    #[must_use]
+    pub fn repeat(&self, n: usize) -> Expr {
+        let (l, k) = self.node();
+        if l != 1 {
+            self.fail("repeat: not a scalar");
+        }
+        push(&self.g, Op::Repeat(self.id), n, k)
+    }
+
+    /// `[[self = 0]]` element-wise, as integer bits (needs `|x| < 2^(k−1)`).
+    #[must_use]
+    pub fn is_zero(&self) -> Expr {
+        let (l, _) = self.node();
+        push(&self.g, Op::IsZero(self.id), l, Kind::Int)
     }
 
     /// `[[self < other]]` element-wise, as integer bits (needs `|x − y| < 2^(k−1)`).
@@ -397,6 +455,8 @@ impl Circuit {
             b += &match &n.op {
                 Op::InputInt { owner, .. } => Budget::input_masks(*owner, n.len),
                 Op::InputFixed { owner, .. } => fx.cost_input_fixed(*owner, n.len),
+                Op::InputUint { owner, bits, .. } => fx.cost_input_uint(*owner, n.len, *bits),
+                Op::IsZero(..) => fx.cost_eqz() * n.len,
                 Op::Mul(..) => Budget::triples(n.len),
                 Op::FxMul(..) => fx.cost_fx_mul() * n.len,
                 Op::Lt(..) => fx.cost_ltz() * n.len,
@@ -440,6 +500,16 @@ impl Circuit {
                 Op::InputFixed { owner, values } => {
                     fixed_ids.push(id);
                     fixed_specs.push((*owner, values.as_deref(), n.len));
+                }
+                Op::InputUint {
+                    owner,
+                    values,
+                    bits,
+                } => {
+                    let x = party
+                        .input_uint(*owner, values.as_deref(), n.len, *bits)
+                        .await?;
+                    vals[id] = Some(x);
                 }
                 _ => {}
             }
@@ -492,8 +562,15 @@ impl Circuit {
             FxMul,
             Lt,
             Eq,
+            IsZero,
         }
-        for batch in [Batch::Mul, Batch::FxMul, Batch::Lt, Batch::Eq] {
+        for batch in [
+            Batch::Mul,
+            Batch::FxMul,
+            Batch::Lt,
+            Batch::Eq,
+            Batch::IsZero,
+        ] {
             let mut ids = Vec::new();
             let mut lhs = Vec::new();
             let mut rhs = Vec::new();
@@ -506,6 +583,7 @@ impl Circuit {
                     Op::FxMul(x, y) => (Batch::FxMul, x, y),
                     Op::Lt(x, y) => (Batch::Lt, x, y),
                     Op::Eq(x, y) => (Batch::Eq, x, y),
+                    Op::IsZero(x) => (Batch::IsZero, x, x),
                     _ => continue,
                 };
                 if b == batch {
@@ -523,6 +601,7 @@ impl Circuit {
                 Batch::FxMul => party.fx_mul(&l, &r).await?,
                 Batch::Lt => party.lt(&l, &r).await?,
                 Batch::Eq => party.eq(&l, &r).await?,
+                Batch::IsZero => party.eqz(&l).await?,
             };
             let mut at = 0;
             for id in ids {
@@ -552,6 +631,10 @@ impl Circuit {
             Op::Scale(a, c) => get(vals, a)?.scale(Fp::from_i64(c)),
             Op::AddConst(a, c) => party.add_public_scalar(get(vals, a)?, Fp::from_i64(c) * one)?,
             Op::Sum(a) => get(vals, a)?.sum(),
+            Op::Repeat(a) => {
+                let x = get(vals, a)?;
+                Shared::concat(&vec![x; n.len])
+            }
             _ => {
                 return Err(OnlineError::ApiMisuse {
                     what: "expr: node evaluated out of order",

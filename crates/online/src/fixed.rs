@@ -174,6 +174,14 @@ impl FixedParams {
         2f64.powi(k - 1 - f) - 2f64.powi(-f)
     }
 
+    /// Preprocessing of `n` range-proven unsigned inputs of `owner` below `2^bits`
+    /// ([`Party::input_uint`]): `bits` input masks of the owner and `bits` squares per input.
+    #[must_use]
+    pub fn cost_input_uint(&self, owner: PartyId, n: usize, bits: u32) -> Budget {
+        let b = n * bits as usize;
+        Budget::input_masks(owner, b) + Budget::squares(b)
+    }
+
     /// Preprocessing of `n` range-proven fixed-point inputs of `owner`
     /// ([`Party::input_fixed`]): `K` input masks of the owner and `K` squares per input.
     #[must_use]
@@ -556,19 +564,80 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
                 }
             }
         }
-        let r = self.input_fixed_inner(inputs, bits).await;
+        let specs: Vec<(PartyId, usize, u32)> =
+            inputs.iter().map(|&(o, _, n)| (o, n, kk)).collect();
+        let r = async {
+            let us = self.bounded_inner(&specs, bits).await?;
+            // x̃ = u − 2^(K−1), local.
+            us.iter()
+                .map(|u| self.add_public_scalar(u, -pow2(kk - 1)))
+                .collect()
+        }
+        .await;
         self.finish(r)
     }
 
-    async fn input_fixed_inner(
+    /// Party `owner` inputs `n` unsigned integers, each **proven** to satisfy
+    /// `0 ≤ x < 2^bits` (`1 ≤ bits ≤ 64`): with `bits = 1`, proven bits (e.g. ballots). The same
+    /// range proof as [`Party::input_fixed`], at width `bits`: `bits` input masks of the owner
+    /// and `bits` squares per value ([`FixedParams::cost_input_uint`]).
+    ///
+    /// # Errors
+    /// [`OnlineError::ApiMisuse`] for a bad owner, `bits` or values (at the owner: a value
+    /// `≥ 2^bits`); [`OnlineError::InputOutOfRange`] if the owner cheated; as [`Party::input`].
+    pub async fn input_uint(
         &mut self,
-        inputs: &[(PartyId, Option<&[f64]>, usize)],
+        owner: PartyId,
+        values: Option<&[u64]>,
+        n: usize,
+        bits: u32,
+    ) -> Result<Shared<Fp>, OnlineError> {
+        self.ensure_live()?;
+        if owner >= self.parties() || !(1..=64).contains(&bits) {
+            return Err(OnlineError::ApiMisuse {
+                what: "input_uint: owner is not a party, or bits not in 1..=64",
+            });
+        }
+        let mut b = match (owner == self.id(), values) {
+            (true, Some(v)) if v.len() == n => {
+                if v.iter().any(|&x| bits < 64 && x >> bits != 0) {
+                    return Err(OnlineError::ApiMisuse {
+                        what: "input_uint: value outside the declared range",
+                    });
+                }
+                Some(
+                    v.iter()
+                        .flat_map(|&x| (0..bits).map(move |i| bit_fp(u128::from(x), i)))
+                        .collect::<Vec<Fp>>(),
+                )
+            }
+            (false, None) => None,
+            _ => {
+                return Err(OnlineError::ApiMisuse {
+                    what: "input_uint: values must be given (with length n) exactly at the owner",
+                });
+            }
+        };
+        if self.cheats(Cheat::InputOutOfRange)
+            && let Some(b0) = b.as_mut().and_then(|b| b.first_mut())
+        {
+            // Cheat::InputOutOfRange, as in `input_fixed_many`.
+            *b0 += crate::cheat::out_of_range_value();
+        }
+        let r = self.bounded_inner(&[(owner, n, bits)], vec![b]).await;
+        let r = r.map(|mut v| v.pop().unwrap_or_else(|| Shared::zeros(0)));
+        self.finish(r)
+    }
+
+    /// The range proof: owners' bits in, squared, zero test; returns `Σ 2^i [[b_i]]` per input.
+    async fn bounded_inner(
+        &mut self,
+        inputs: &[(PartyId, usize, u32)],
         mut bits: Vec<Option<Vec<Fp>>>,
     ) -> Result<Vec<Shared<Fp>>, OnlineError> {
-        let kk = self.fixed.input_bits;
         // Step 1: the owners input their bits (uniformly masked by input masks).
         let mut shared_bits = Vec::with_capacity(inputs.len());
-        for (&(owner, _, n), b) in inputs.iter().zip(bits.iter_mut()) {
+        for (&(owner, n, kk), b) in inputs.iter().zip(bits.iter_mut()) {
             let r = self.input_inner(owner, b.as_deref(), n * kk as usize).await;
             if let Some(b) = b.as_mut() {
                 crate::share::wipe(b);
@@ -592,24 +661,26 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
             // Confirm that w was opened correctly before blaming its owner.
             self.check_inner().await?;
             let mut start = 0;
-            for &(owner, _, n) in inputs {
+            for &(owner, n, kk) in inputs {
                 start += n * kk as usize;
                 if pos < start {
                     return Err(OnlineError::InputOutOfRange { from: owner });
                 }
             }
         }
-        // x̃ = Σ 2^i b_i − 2^(K−1), local.
-        let mut out = Vec::with_capacity(inputs.len());
-        for (b, &(_, _, n)) in shared_bits.iter().zip(inputs) {
-            let blk = BitBlock {
-                bits: b.clone(),
-                n,
-                width: kk as usize,
-            };
-            out.push(self.add_public_scalar(&blk.int(0, kk), -pow2(kk - 1))?);
-        }
-        Ok(out)
+        // u = Σ 2^i b_i, local.
+        Ok(shared_bits
+            .iter()
+            .zip(inputs)
+            .map(|(b, &(_, n, kk))| {
+                BitBlock {
+                    bits: b.clone(),
+                    n,
+                    width: kk as usize,
+                }
+                .int(0, kk)
+            })
+            .collect())
     }
 
     /// Reveal (after the checks) and decode as reals.
