@@ -1,5 +1,20 @@
 //! `spdz`: a malicious-secure multi-party computation engine.
 //!
+//! Two parties, two secret numbers, `(a·b) − 5·(a + b)`, reconstructed to party 0 only
+//! (preprocessing made by MASCOT between the parties first; `examples/five_lines.rs`):
+//!
+//! ```
+//! use spdz::online::expr::{Builder, Revealed, run_local};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let out = run_local(2, |me, b: &mut Builder| {
+//!     let a = b.input_int(0, (me == 0).then(|| vec![25]), 1);
+//!     let c = b.input_int(1, (me == 1).then(|| vec![50]), 1);
+//!     b.reveal_to(0, &((&a * &c) - 5 * (&a + &c)));
+//! });
+//! assert_eq!(out.await.unwrap()[0], vec![Some(Revealed::Int(vec![875]))]);
+//! # });
+//! ```
+//!
 //! Several parties who do not trust each other compute on the union of their private data and
 //! learn only the result. Preprocessing comes from MASCOT (oblivious-transfer based, no trusted
 //! dealer), the online phase is SPDZ with MAC checks before any output, and a cheating party makes
