@@ -3,10 +3,13 @@
 //! | module | what |
 //! |---|---|
 //! | [`data`] | CSV tables, labelled datasets, the train/test split rule, row and column partitions |
+//! | [`plain`] | the plaintext `f64` trainer (the same algorithm as the secure one) |
 //!
 //! The crate uses only `spdz-online`'s public API (design §3).
 #![forbid(unsafe_code)]
 
 pub mod data;
+pub mod plain;
 
 pub use data::{DataError, Dataset, LabelSpec, Table};
+pub use plain::{Model, Sigmoid, Standardizer, TrainConfig};
