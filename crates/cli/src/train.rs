@@ -56,7 +56,7 @@ pub(crate) struct TrainOpts {
     #[arg(long, default_value_t = 0.1)]
     lr: f64,
     /// Sigmoid: clamped (0.5 + x/4 cut at 0 and 1), linear (0.5 + x/4) or exact (exp and
-    /// reciprocal; about 5× the preprocessing). See papers/model.md.
+    /// reciprocal; about 6× the preprocessing). See papers/model.md.
     #[arg(long, default_value = "clamped", value_parser = ["clamped", "linear", "exact"])]
     sigmoid: String,
     /// Who learns the trained model: all, a party id, or none (kept in shares).

@@ -16,20 +16,21 @@
 //! 2. **Input.** Each party inputs its standardised features (and labels, rows partition: its
 //!    own; columns partition: the label owner's) in one `input_fixed` call. The bias column is
 //!    a public constant 1.
-//! 3. **Training.** Weights `[[w]]` start at 0. Per batch of `m` rows: `z = X_B·w` (`m(d+1)`
-//!    products, one round), one truncation per row; `σ̂(z)`; `e = σ̂(z) − y`;
-//!    `g = X_Bᵀe` (`m(d+1)` products, one round); `w ← w − TruncPR(round(lr/m·2^f)·g, 2f)`.
-//!    The weights stay secret-shared throughout; nothing is opened but masked values.
+//! 3. **Training.** Weights `[[w]]` start at 0, kept at `3f` fractional bits
+//!    ([`weight_frac_bits`]). Per batch of `m` rows: `z = X_B·w` (`m(d+1)` products, one
+//!    round), one truncation per row (from `4f` bits); `σ̂(z)`; `e = σ̂(z) − y`;
+//!    `g = X_Bᵀe` (`m(d+1)` products, one round, `2f` bits); `w ← w − round(lr/m·2^f)·g`
+//!    (exact, `3f` bits: no truncation of the update at all). The weights stay secret-shared
+//!    throughout; nothing is opened but masked values.
 //! 4. **Output.** The model is revealed to all, to one party, or kept in shares ([`Reveal`]).
 //!
 //! The preprocessing a run consumes is computed beforehand by [`training_budget`]; every
 //! input's cost goes through [`input_cost`] (the single place that follows `input_fixed`'s
 //! cost when it gains a range proof).
 //!
-//! Bounds (asserted by the choice of truncation widths, see the constants): standardised
-//! features and weights must keep `|z| < 2^15` and the scaled gradient
-//! `|lr/m·Σ e x| · 2^(3f) < 2^63`; for standardised data and `lr ≤ 1` both hold with a wide
-//! margin.
+//! Bound (the truncation width [`FORWARD_BITS`]): standardised features and weights must
+//! keep `|z| = |x·w| < 2^15`; for standardised data (a population z-score is at most
+//! `√(n−1)`) that holds with a wide margin.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -40,14 +41,21 @@ use spdz_online::{Budget, FixedParams, OnlineError, Party, Shared};
 
 use crate::plain::{Sigmoid, Standardizer, TrainConfig, batches};
 
-/// Bit bound `k` of the per-row truncation of `z = x·w` (2f fractional bits): `|z| < 2^15`.
-pub const FORWARD_BITS: u32 = 48;
+/// Fractional bits of the secret weights: `3f` (48 with the defaults). The update
+/// `round(lr/m·2^f)·Σ e x` (f + 2f bits) is added to them exactly, without a truncation; the
+/// forward product `x·w` then has `4f` bits and is truncated once per row.
+#[must_use]
+pub fn weight_frac_bits(params: &FixedParams) -> u32 {
+    3 * params.frac_bits()
+}
+
+/// Bit bound `k` of the per-row truncation of `z = x·w` (`4f` = 64 fractional bits):
+/// `|z| < 2^15`. `k + s = 120 ≤ 126`.
+pub const FORWARD_BITS: u32 = 80;
 /// Bit bound `k` of the comparisons of the clamped sigmoid (f fractional bits): `|u| < 2^15`
 /// (they run with `FixedParams(f, 32, s)`: `2·30` triples and `32 + s` bits per comparison
 /// instead of `2·62` and `64 + s`).
 pub const COMPARE_BITS: u32 = 32;
-/// Bit bound `k` of the gradient step's truncation (3f fractional bits).
-pub const GRADIENT_BITS: u32 = 64;
 
 /// Errors of the secure trainer.
 #[non_exhaustive]
@@ -155,7 +163,8 @@ pub struct LocalData<'a> {
 pub struct Trained {
     /// The weights (features then bias), if revealed to this party.
     pub weights: Option<Vec<f64>>,
-    /// This party's shares of the weights (always; the model kept in shares).
+    /// This party's shares of the weights, at [`weight_frac_bits`] fractional bits (always;
+    /// the model kept in shares).
     pub shares: Shared<Fp>,
     /// The standardisation this party applied to its own features (rows partition: the pooled
     /// public mean and deviation; columns partition: its own columns').
@@ -269,7 +278,6 @@ pub fn training_budget(
         epoch += &Budget::triples(2 * m * w1);
         epoch += &(params.cost_trunc(FORWARD_BITS) * m);
         epoch += &(per_row.clone() * m);
-        epoch += &(params.cost_trunc(GRADIENT_BITS) * w1);
     }
     b += &(epoch * cfg.epochs);
     // Step 4.
@@ -314,11 +322,11 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
     }
     let params = party.fixed_params();
     let cmp = compare_params(&params)?;
+    let wf = weight_frac_bits(&params);
     let me = party.id();
     let d = layout.features();
     let w1 = d + 1;
     let n = layout.rows();
-    let f = params.frac_bits();
     let my_width = match layout {
         Layout::Rows { features, .. } => *features,
         Layout::Columns { features, .. } => features[me],
@@ -389,22 +397,22 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
             let m = batch.len();
             let xb = x.slice(batch.start * w1, m * w1);
             let yb = y.slice(batch.start, m);
-            // z = X_B·w (2f fractional bits), one truncation per row.
+            // z = X_B·w (4f fractional bits), one truncation per row.
             let prod = party.mul(&xb, &w.gather(&wrep_idx(m))).await?;
             let z2: Vec<Shared<Fp>> = (0..m).map(|i| prod.slice(i * w1, w1).sum()).collect();
             let z2 = Shared::concat(&z2.iter().collect::<Vec<_>>());
             let s = match cfg.sigmoid {
                 Sigmoid::Exact => {
-                    let z = party.trunc_pr(&z2, FORWARD_BITS, f).await?;
+                    let z = party.trunc_pr(&z2, FORWARD_BITS, wf).await?;
                     party.sigmoid(&z).await?
                 }
                 Sigmoid::Linear => {
                     // u = 0.5 + z/4: the /4 folded into the truncation.
-                    let q = party.trunc_pr(&z2, FORWARD_BITS, f + 2).await?;
+                    let q = party.trunc_pr(&z2, FORWARD_BITS, wf + 2).await?;
                     party.add_public_scalar(&q, half)?
                 }
                 Sigmoid::Clamped => {
-                    let q = party.trunc_pr(&z2, FORWARD_BITS, f + 2).await?;
+                    let q = party.trunc_pr(&z2, FORWARD_BITS, wf + 2).await?;
                     let u = party.add_public_scalar(&q, half)?;
                     let u1 = party.add_public_scalar(&u, -one)?;
                     // a = [u < 0], b = [u < 1] (a ⇒ b); clamp(u) = (b − a)·u + (1 − b).
@@ -419,7 +427,7 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
                 }
             };
             let e = &s - &yb;
-            // g = X_Bᵀ e (2f bits), then w ← w − TruncPR(c̃·g, 2f) with c̃ = round(lr/m·2^f).
+            // g = X_Bᵀ e (2f bits), then w ← w − c̃·g (3f bits, exact) with c̃ = round(lr/m·2^f).
             let erep: Vec<usize> = (0..m * w1).map(|i| i / w1).collect();
             let gp = party.mul(&xb, &e.gather(&erep)).await?;
             let g: Vec<Shared<Fp>> = (0..w1)
@@ -431,8 +439,7 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
             let g = Shared::concat(&g.iter().collect::<Vec<_>>());
             #[allow(clippy::cast_precision_loss)]
             let c = encode(&params, cfg.lr / m as f64)?;
-            let upd = party.trunc_pr(&g.scale(c), GRADIENT_BITS, 2 * f).await?;
-            w = &w - &upd;
+            w = &w - &g.scale(c);
             if let Some(p) = progress {
                 p.fetch_add(1, Ordering::Relaxed);
             }
@@ -441,14 +448,11 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
 
     // Step 4: output.
     let weights = match reveal {
-        Reveal::All => Some(party.reveal_fixed(&w).await?),
-        Reveal::To(owner) => {
-            let enc = params.encoding()?;
-            party
-                .reveal_to(owner, &w)
-                .await?
-                .map(|o| enc.decode_slice(o.values()))
-        }
+        Reveal::All => Some(decode_weights(party.reveal(&w).await?.values(), wf)),
+        Reveal::To(owner) => party
+            .reveal_to(owner, &w)
+            .await?
+            .map(|o| decode_weights(o.values(), wf)),
         Reveal::None => {
             // Nothing is opened, but the checks still run so that the shares are known good.
             party.check().await?;
@@ -463,6 +467,14 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
             standardizer,
         },
     ))
+}
+
+/// Opened weights at `bits` fractional bits as reals.
+fn decode_weights(values: &[Fp], bits: u32) -> Vec<f64> {
+    #[allow(clippy::cast_precision_loss)] // a real result is the point
+    let scale = (1u128 << bits) as f64;
+    #[allow(clippy::cast_precision_loss)]
+    values.iter().map(|v| v.to_i128() as f64 / scale).collect()
 }
 
 /// `X` (rows × (features + 1), the bias last) and `y` from the input parts and public ones.
@@ -530,12 +542,12 @@ mod tests {
         let b = training_budget(&p, &layout, &TrainConfig::default(), Reveal::All).unwrap();
         // Products 2·456·31 per epoch; per row 2 comparisons (2·30 triples) + 1 product.
         assert_eq!(b.triples, 10 * (2 * 456 * 31 + 456 * 121));
-        // Per row: forward TruncPR (48 + 40 bits), 2 comparisons (32 + 40); per batch and
-        // weight: gradient TruncPR (64 + 40).
-        assert_eq!(b.bits, 10 * (456 * 88 + 2 * 456 * 72 + 15 * 31 * 104));
+        // Per row: forward TruncPR (80 + 40 bits), 2 comparisons (32 + 40); the updates are
+        // exact (no truncation).
+        assert_eq!(b.bits, 10 * (456 * 120 + 2 * 456 * 72));
         assert_eq!(b.squares, 0);
         assert_eq!(b.input_masks, vec![2 * 30 + 152 * 31; 3]);
-        assert_eq!((b.triples, b.bits), (834_480, 1_541_520));
+        assert_eq!((b.triples, b.bits), (834_480, 1_203_840));
         let to1 = training_budget(&p, &layout, &TrainConfig::default(), Reveal::To(1)).unwrap();
         assert_eq!(to1.masks_for(1), b.masks_for(1) + 31);
         for s in [Sigmoid::Exact, Sigmoid::Linear, Sigmoid::Clamped] {
