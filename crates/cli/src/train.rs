@@ -20,7 +20,9 @@ use std::time::Instant;
 use spdz::AbortKind;
 use spdz_field::Fp;
 use spdz_model::data::{DataError, Dataset, LabelSpec, Table, split_rows};
-use spdz_model::plain::{Model, Sigmoid, Standardizer, TrainConfig, batches, train as plain_train};
+use spdz_model::plain::{
+    Model, Multiclass, Sigmoid, Standardizer, TrainConfig, batches, train as plain_train,
+};
 use spdz_model::secure::{Layout, LocalData, ModelError, Reveal, train, training_budget};
 use spdz_net::{PartyId, Transport};
 use spdz_offline::{Params, generate_with_progress};
@@ -92,6 +94,10 @@ pub(crate) struct Args {
     /// A CSV file to measure test accuracy on (features found by name).
     #[arg(long)]
     test: Option<PathBuf>,
+    /// `binary` (labels 0/1), or the number of classes N (labels 0..N, trained one-vs-rest:
+    /// N output rows).
+    #[arg(long, default_value = "binary")]
+    classes: String,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -125,6 +131,8 @@ struct Setup {
     /// Test rows (model order), if any.
     test: Option<Dataset>,
     source: String,
+    /// Number of classes.
+    classes: usize,
 }
 
 fn data_error(e: &DataError) -> Failure {
@@ -135,21 +143,39 @@ fn load(path: &Path) -> Result<Table, Failure> {
     Table::load(path).map_err(|e| data_error(&e))
 }
 
-fn spec(label: Option<String>) -> LabelSpec {
+fn spec(label: Option<String>, classes: usize) -> LabelSpec {
     LabelSpec {
         label,
-        ..LabelSpec::default()
+        classes,
+        bound: None,
+    }
+}
+
+fn parse_classes(s: &str) -> Result<usize, Failure> {
+    match s {
+        "binary" => Ok(2),
+        n => match n.parse::<usize>() {
+            Ok(k) if (2..=1000).contains(&k) => Ok(k),
+            _ => Err(Failure::Usage(anyhow::anyhow!(
+                "--classes: binary or a number of classes in 2..=1000, not {n:?}"
+            ))),
+        },
     }
 }
 
 /// The test file's features in the model's order, found by name.
-fn test_set(path: &Path, features: &[String], label: Option<&str>) -> Result<Dataset, Failure> {
+fn test_set(
+    path: &Path,
+    features: &[String],
+    label: Option<&str>,
+    classes: usize,
+) -> Result<Dataset, Failure> {
     let t = load(path)?;
     let label = label.map_or_else(
         || t.columns().last().cloned().unwrap_or_default(),
         str::to_string,
     );
-    let ds = Dataset::from_table(&t, &spec(Some(label))).map_err(|e| data_error(&e))?;
+    let ds = Dataset::from_table(&t, &spec(Some(label), classes)).map_err(|e| data_error(&e))?;
     let idx = features
         .iter()
         .map(|f| {
@@ -187,6 +213,7 @@ fn setup_rows(
         plain_y: pooled.y().to_vec(),
         test,
         source,
+        classes: pooled.classes(),
     })
 }
 
@@ -196,6 +223,7 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
             "--data needs one file per party (at least 2)"
         )));
     }
+    let classes = parse_classes(&args.classes)?;
     let tables = args
         .data
         .iter()
@@ -222,11 +250,16 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
             }
             let parts = tables
                 .iter()
-                .map(|t| Dataset::from_table(t, &spec(args.label.clone())))
+                .map(|t| Dataset::from_table(t, &spec(args.label.clone(), classes)))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| data_error(&e))?;
             let test = match &args.test {
-                Some(p) => Some(test_set(p, parts[0].features(), args.label.as_deref())?),
+                Some(p) => Some(test_set(
+                    p,
+                    parts[0].features(),
+                    args.label.as_deref(),
+                    classes,
+                )?),
                 None => None,
             };
             setup_rows(parts, test, source)
@@ -255,7 +288,7 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                     }));
                 }
                 let (names, x, labels) = if i == owner {
-                    let d = Dataset::from_table(t, &spec(Some(label.clone())))
+                    let d = Dataset::from_table(t, &spec(Some(label.clone()), classes))
                         .map_err(|e| data_error(&e))?;
                     y = d.y().to_vec();
                     (d.features().to_vec(), d.x().to_vec(), Some(d.y().to_vec()))
@@ -286,7 +319,7 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                 }
             }
             let test = match &args.test {
-                Some(p) => Some(test_set(p, &features, Some(&label))?),
+                Some(p) => Some(test_set(p, &features, Some(&label), classes)?),
                 None => None,
             };
             Ok(Setup {
@@ -301,6 +334,7 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                 plain_y: y,
                 test,
                 source,
+                classes,
             })
         }
     }
@@ -347,6 +381,7 @@ fn config(opts: &TrainOpts, parties: usize) -> Result<(TrainConfig, Reveal), Fai
             batch: opts.batch,
             lr: opts.lr,
             sigmoid,
+            multiclass: Multiclass::OneVsRest,
         },
         reveal,
     ))
@@ -369,6 +404,7 @@ struct PartyReport {
 struct Job {
     params: Params,
     layout: Layout,
+    classes: usize,
     cfg: TrainConfig,
     reveal: Reveal,
     locals: Arc<Vec<Local>>,
@@ -411,6 +447,7 @@ impl crate::local::PartyJob for Job {
         let (party, trained) = train(
             party,
             &self.layout,
+            self.classes,
             LocalData {
                 x: &local.x,
                 y: local.y.as_deref(),
@@ -454,7 +491,7 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let n = setup.layout.parties();
     let (cfg, reveal) = config(opts, n)?;
     let fixed = FixedParams::default();
-    let budget = training_budget(&fixed, &setup.layout, &cfg, reveal)
+    let budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
         .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
     let params = Params {
         triples: budget.triples,
@@ -476,6 +513,7 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let job = Job {
         params,
         layout: setup.layout.clone(),
+        classes: setup.classes,
         cfg,
         reveal,
         locals: Arc::new(setup.locals.clone()),
@@ -497,7 +535,13 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     // The plaintext trainer on the same rows, standardised in the clear.
     let d = setup.features.len();
     let st = Standardizer::fit(&setup.plain_x, d);
-    let plain = plain_train(&st.apply(&setup.plain_x), &setup.plain_y, d, 2, &cfg);
+    let plain = plain_train(
+        &st.apply(&setup.plain_x),
+        &setup.plain_y,
+        d,
+        setup.classes,
+        &cfg,
+    );
     // The secure model (if anyone learnt it) with the standardisation the parties applied:
     // the pooled public one (rows), or each party's own columns' (columns).
     let weights = reports.iter().find_map(|r| r.weights.clone());
@@ -517,7 +561,7 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let secure = weights.map(|w| Model {
         weights: w,
         features: d,
-        classes: 2,
+        classes: setup.classes,
     });
     let acc = |m: &Model, s: &Standardizer, x: &[f64], y: &[usize]| m.accuracy(&s.apply(x), y);
     let plain_train_acc = acc(&plain, &st, &setup.plain_x, &setup.plain_y);
@@ -613,6 +657,7 @@ impl Summary<'_> {
                     "partition": partition,
                     "train_rows": s.layout.rows(),
                     "features": s.features.len(),
+                    "classes": s.classes,
                     "test_rows": s.test.as_ref().map(Dataset::rows),
                     "epochs": self.cfg.epochs,
                     "batch": self.cfg.batch,

@@ -165,3 +165,38 @@ fn small_columns_run_with_mascot_reveals_to_one_party() {
     );
     assert_eq!(v["secure_train_accuracy"], v["plaintext_train_accuracy"]);
 }
+
+#[test]
+fn three_classes_one_vs_rest_with_mascot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("a,b,label\n");
+    for i in 0..18 {
+        let c = i % 3;
+        #[allow(clippy::cast_precision_loss)]
+        let (x, y) = (c as f64 * 2.0 + (i % 2) as f64 * 0.3, (i % 4) as f64 * 0.1);
+        text.push_str(&format!("{x},{y},{c}\n"));
+    }
+    let a = write(dir.path(), "a.csv", &text);
+    let v = run_json(&[
+        "train",
+        "--data",
+        &format!("{},{}", a.display(), a.display()),
+        "--classes",
+        "3",
+        "--epochs",
+        "1",
+        "--batch",
+        "12",
+        "--json",
+    ]);
+    assert_eq!(v["classes"], 3);
+    assert_eq!(v["secure_train_accuracy"], v["plaintext_train_accuracy"]);
+    assert!(v["max_weight_difference"].as_f64().unwrap() < 0.005, "{v}");
+    let out = spdz(&[
+        "train",
+        "--data",
+        &format!("{},{}", a.display(), a.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "labels 2 in a binary run");
+    assert!(stderr(&out).contains("a.csv:4:3:"), "{}", stderr(&out));
+}

@@ -14,5 +14,5 @@ pub mod plain;
 pub mod secure;
 
 pub use data::{DataError, Dataset, LabelSpec, Table};
-pub use plain::{Model, Sigmoid, Standardizer, TrainConfig};
+pub use plain::{Model, Multiclass, Sigmoid, Standardizer, TrainConfig};
 pub use secure::{Layout, LocalData, ModelError, Reveal, Trained, input_cost, training_budget};

@@ -1,4 +1,6 @@
-//! Secure training of binary logistic regression on `spdz_online::Party` (public API only).
+//! Secure training of logistic regression on `spdz_online::Party` (public API only): binary
+//! (one output row), and for more classes one output row per class trained together
+//! one-vs-rest ([`Multiclass::OneVsRest`]; the plaintext trainer runs the same).
 //!
 //! Every party runs [`train`] with the same public [`Layout`] (who holds how many rows or
 //! which columns) and [`TrainConfig`], and its own [`LocalData`]. The algorithm is the
@@ -39,7 +41,7 @@ use spdz_net::{PartyId, Transport};
 use spdz_offline::Preprocessing;
 use spdz_online::{Budget, FixedParams, OnlineError, Party, Shared};
 
-use crate::plain::{Sigmoid, Standardizer, TrainConfig, batches};
+use crate::plain::{Multiclass, Sigmoid, Standardizer, TrainConfig, batches};
 
 /// Fractional bits of the secret weights: `3f` (48 with the defaults). The update
 /// `round(lr/m·2^f)·Σ e x` (f + 2f bits) is added to them exactly, without a truncation; the
@@ -123,16 +125,16 @@ impl Layout {
         }
     }
 
-    /// The number of values party `p` inputs in step 2 (its features, and labels if it holds
-    /// any).
-    fn inputs_of(&self, p: PartyId) -> usize {
+    /// The number of values party `p` inputs in step 2 (its features, and `k` label values
+    /// per row if it holds labels: the label, or its one-hot encoding for `k > 1` outputs).
+    fn inputs_of(&self, p: PartyId, k: usize) -> usize {
         match self {
-            Layout::Rows { rows, features } => rows[p] * (features + 1),
+            Layout::Rows { rows, features } => rows[p] * (features + k),
             Layout::Columns {
                 rows,
                 features,
                 label_owner,
-            } => rows * features[p] + if p == *label_owner { *rows } else { 0 },
+            } => rows * features[p] + if p == *label_owner { rows * k } else { 0 },
         }
     }
 }
@@ -211,7 +213,22 @@ pub fn sigmoid_cost_per_element(
     sigmoid_cost(params, sigmoid)
 }
 
-fn check(layout: &Layout, cfg: &TrainConfig, reveal: Reveal) -> Result<(), ModelError> {
+/// Output rows of the model: 1 for two classes, one per class (one-vs-rest) otherwise.
+fn outputs(classes: usize) -> usize {
+    if classes == 2 { 1 } else { classes }
+}
+
+fn check(
+    layout: &Layout,
+    classes: usize,
+    cfg: &TrainConfig,
+    reveal: Reveal,
+) -> Result<(), ModelError> {
+    if classes < 2 || (classes > 2 && cfg.multiclass != Multiclass::OneVsRest) {
+        return Err(ModelError::ApiMisuse {
+            what: "at least 2 classes; more than 2 are trained one-vs-rest (softmax is plaintext only)",
+        });
+    }
     let n = layout.parties();
     if n < 2 {
         return Err(ModelError::ApiMisuse {
@@ -253,11 +270,13 @@ fn check(layout: &Layout, cfg: &TrainConfig, reveal: Reveal) -> Result<(), Model
 pub fn training_budget(
     params: &FixedParams,
     layout: &Layout,
+    classes: usize,
     cfg: &TrainConfig,
     reveal: Reveal,
 ) -> Result<Budget, ModelError> {
-    check(layout, cfg, reveal)?;
+    check(layout, classes, cfg, reveal)?;
     let d = layout.features();
+    let k = outputs(classes);
     let w1 = d + 1;
     let mut b = Budget::zero();
     // Step 1: the sums Σx, Σx² of every party (rows partition).
@@ -268,21 +287,21 @@ pub fn training_budget(
     }
     // Step 2: the features (and labels).
     for p in 0..layout.parties() {
-        b += &input_cost(params, p, layout.inputs_of(p));
+        b += &input_cost(params, p, layout.inputs_of(p, k));
     }
-    // Step 3: per batch of m rows.
-    let per_row = sigmoid_cost(params, cfg.sigmoid)?;
+    // Step 3: per batch of m rows (m·k scores).
+    let per_score = sigmoid_cost(params, cfg.sigmoid)?;
     let mut epoch = Budget::zero();
     for batch in batches(layout.rows(), cfg.batch) {
-        let m = batch.len();
-        epoch += &Budget::triples(2 * m * w1);
-        epoch += &(params.cost_trunc(FORWARD_BITS) * m);
-        epoch += &(per_row.clone() * m);
+        let mk = batch.len() * k;
+        epoch += &Budget::triples(2 * mk * w1);
+        epoch += &(params.cost_trunc(FORWARD_BITS) * mk);
+        epoch += &(per_score.clone() * mk);
     }
     b += &(epoch * cfg.epochs);
     // Step 4.
     if let Reveal::To(p) = reveal {
-        b += &Budget::input_masks(p, w1);
+        b += &Budget::input_masks(p, k * w1);
     }
     Ok(b)
 }
@@ -309,12 +328,14 @@ fn encode(params: &FixedParams, x: f64) -> Result<Fp, ModelError> {
 pub async fn train<T: Transport, P: Preprocessing<Fp>>(
     mut party: Party<T, P, Fp>,
     layout: &Layout,
+    classes: usize,
     local: LocalData<'_>,
     cfg: &TrainConfig,
     reveal: Reveal,
     progress: Option<&AtomicUsize>,
 ) -> Result<(Party<T, P, Fp>, Trained), ModelError> {
-    check(layout, cfg, reveal)?;
+    check(layout, classes, cfg, reveal)?;
+    let k = outputs(classes);
     if party.parties() != layout.parties() {
         return Err(ModelError::ApiMisuse {
             what: "layout is for another number of parties",
@@ -341,10 +362,10 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
     };
     if local.x.len() != my_rows * my_width
         || local.y.map(<[usize]>::len) != holds_labels.then_some(my_rows)
-        || local.y.is_some_and(|y| y.iter().any(|&l| l > 1))
+        || local.y.is_some_and(|y| y.iter().any(|&l| l >= classes))
     {
         return Err(ModelError::ApiMisuse {
-            what: "local data does not fit the layout (or a label is not 0/1)",
+            what: "local data does not fit the layout (or a label is not a class)",
         });
     }
 
@@ -371,48 +392,59 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
     // Step 2: inputs.
     let mut mine = standardizer.apply(local.x);
     if let Some(y) = local.y {
-        mine.extend(y.iter().map(|&l| f64::from(u8::from(l == 1))));
+        // Binary: the label; more classes: its one-hot encoding.
+        for &l in y {
+            if k == 1 {
+                mine.push(f64::from(u8::from(l == 1)));
+            } else {
+                mine.extend((0..k).map(|c| f64::from(u8::from(c == l))));
+            }
+        }
     }
     let mut parts = Vec::with_capacity(layout.parties());
     for p in 0..layout.parties() {
-        let k = layout.inputs_of(p);
+        let len = layout.inputs_of(p, k);
         parts.push(
             party
-                .input_fixed(p, (p == me).then_some(&mine[..]), k)
+                .input_fixed(p, (p == me).then_some(&mine[..]), len)
                 .await?,
         );
     }
     drop(mine);
     let ones = party.public_fixed(&vec![1.0; n])?;
-    let (x, y) = assemble(layout, &parts, &ones);
+    let (x, y) = assemble(layout, k, &parts, &ones);
     drop(parts);
 
     // Step 3: training.
     let half = encode(&params, 0.5)?;
     let one = encode(&params, 1.0)?;
-    let mut w = Shared::zeros(w1);
-    let wrep_idx = |m: usize| -> Vec<usize> { (0..m * w1).map(|i| i % w1).collect() };
+    let mut w = Shared::zeros(k * w1);
     for _ in 0..cfg.epochs {
         for batch in batches(n, cfg.batch) {
             let m = batch.len();
+            let mk = m * k;
             let xb = x.slice(batch.start * w1, m * w1);
-            let yb = y.slice(batch.start, m);
-            // z = X_B·w (4f fractional bits), one truncation per row.
-            let prod = party.mul(&xb, &w.gather(&wrep_idx(m))).await?;
-            let z2: Vec<Shared<Fp>> = (0..m).map(|i| prod.slice(i * w1, w1).sum()).collect();
-            let z2 = Shared::concat(&z2.iter().collect::<Vec<_>>());
+            let yb = y.slice(batch.start * k, mk);
+            // Element (i, c, j) of both products: x_ij times w_cj (forward), e_ic (gradient).
+            let xrep: Vec<usize> = (0..mk * w1).map(|t| (t / (k * w1)) * w1 + t % w1).collect();
+            let xr = xb.gather(&xrep);
+            let wrep: Vec<usize> = (0..mk * w1).map(|t| t % (k * w1)).collect();
+            // z_ic = Σ_j x_ij w_cj (4f fractional bits), one truncation per score.
+            let prod = party.mul(&xr, &w.gather(&wrep)).await?;
+            let z4: Vec<Shared<Fp>> = (0..mk).map(|t| prod.slice(t * w1, w1).sum()).collect();
+            let z4 = Shared::concat(&z4.iter().collect::<Vec<_>>());
             let s = match cfg.sigmoid {
                 Sigmoid::Exact => {
-                    let z = party.trunc_pr(&z2, FORWARD_BITS, wf).await?;
+                    let z = party.trunc_pr(&z4, FORWARD_BITS, wf).await?;
                     party.sigmoid(&z).await?
                 }
                 Sigmoid::Linear => {
                     // u = 0.5 + z/4: the /4 folded into the truncation.
-                    let q = party.trunc_pr(&z2, FORWARD_BITS, wf + 2).await?;
+                    let q = party.trunc_pr(&z4, FORWARD_BITS, wf + 2).await?;
                     party.add_public_scalar(&q, half)?
                 }
                 Sigmoid::Clamped => {
-                    let q = party.trunc_pr(&z2, FORWARD_BITS, wf + 2).await?;
+                    let q = party.trunc_pr(&z4, FORWARD_BITS, wf + 2).await?;
                     let u = party.add_public_scalar(&q, half)?;
                     let u1 = party.add_public_scalar(&u, -one)?;
                     // a = [u < 0], b = [u < 1] (a ⇒ b); clamp(u) = (b − a)·u + (1 − b).
@@ -420,20 +452,22 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
                     let bits = party.ltz(&Shared::concat(&[&u, &u1])).await;
                     party = party.with_fixed_params(params);
                     let bits = bits?;
-                    let (a, b) = (bits.slice(0, m), bits.slice(m, m));
+                    let (a, b) = (bits.slice(0, mk), bits.slice(mk, mk));
                     let mid = party.mul(&(&b - &a), &u).await?;
                     let top = party.add_public_scalar(&(-&b).scale(one), one)?;
                     &mid + &top
                 }
             };
             let e = &s - &yb;
-            // g = X_Bᵀ e (2f bits), then w ← w − c̃·g (3f bits, exact) with c̃ = round(lr/m·2^f).
-            let erep: Vec<usize> = (0..m * w1).map(|i| i / w1).collect();
-            let gp = party.mul(&xb, &e.gather(&erep)).await?;
-            let g: Vec<Shared<Fp>> = (0..w1)
-                .map(|j| {
-                    gp.gather(&(0..m).map(|i| i * w1 + j).collect::<Vec<_>>())
-                        .sum()
+            // G_cj = Σ_i e_ic x_ij (2f bits), then W ← W − c̃·G (3f bits, exact) with
+            // c̃ = round(lr/m·2^f).
+            let erep: Vec<usize> = (0..mk * w1).map(|t| t / w1).collect();
+            let gp = party.mul(&xr, &e.gather(&erep)).await?;
+            let g: Vec<Shared<Fp>> = (0..k * w1)
+                .map(|cj| {
+                    let (c, j) = (cj / w1, cj % w1);
+                    let idx: Vec<usize> = (0..m).map(|i| (i * k + c) * w1 + j).collect();
+                    gp.gather(&idx).sum()
                 })
                 .collect();
             let g = Shared::concat(&g.iter().collect::<Vec<_>>());
@@ -478,7 +512,12 @@ fn decode_weights(values: &[Fp], bits: u32) -> Vec<f64> {
 }
 
 /// `X` (rows × (features + 1), the bias last) and `y` from the input parts and public ones.
-fn assemble(layout: &Layout, parts: &[Shared<Fp>], ones: &Shared<Fp>) -> (Shared<Fp>, Shared<Fp>) {
+fn assemble(
+    layout: &Layout,
+    k: usize,
+    parts: &[Shared<Fp>],
+    ones: &Shared<Fp>,
+) -> (Shared<Fp>, Shared<Fp>) {
     let n = layout.rows();
     let d = layout.features();
     let mut all: Vec<&Shared<Fp>> = parts.iter().collect();
@@ -503,7 +542,8 @@ fn assemble(layout: &Layout, parts: &[Shared<Fp>], ones: &Shared<Fp>) -> (Shared
                     let base = offsets[p] + r * features;
                     xi.extend(base..base + features);
                     xi.push(ones_at + global);
-                    yi.push(offsets[p] + np * features + r);
+                    let at = offsets[p] + np * features + r * k;
+                    yi.extend(at..at + k);
                     global += 1;
                 }
             }
@@ -519,7 +559,8 @@ fn assemble(layout: &Layout, parts: &[Shared<Fp>], ones: &Shared<Fp>) -> (Shared
                     xi.extend(base..base + dp);
                 }
                 xi.push(ones_at + r);
-                yi.push(offsets[*label_owner] + rows * features[*label_owner] + r);
+                let at = offsets[*label_owner] + rows * features[*label_owner] + r * k;
+                yi.extend(at..at + k);
             }
         }
     }
@@ -539,7 +580,7 @@ mod tests {
             rows: vec![152; 3],
             features: 30,
         };
-        let b = training_budget(&p, &layout, &TrainConfig::default(), Reveal::All).unwrap();
+        let b = training_budget(&p, &layout, 2, &TrainConfig::default(), Reveal::All).unwrap();
         // Products 2·456·31 per epoch; per row 2 comparisons (2·30 triples) + 1 product.
         assert_eq!(b.triples, 10 * (2 * 456 * 31 + 456 * 121));
         // Per row: forward TruncPR (80 + 40 bits), 2 comparisons (32 + 40); the updates are
@@ -548,7 +589,7 @@ mod tests {
         assert_eq!(b.squares, 0);
         assert_eq!(b.input_masks, vec![2 * 30 + 152 * 31; 3]);
         assert_eq!((b.triples, b.bits), (834_480, 1_203_840));
-        let to1 = training_budget(&p, &layout, &TrainConfig::default(), Reveal::To(1)).unwrap();
+        let to1 = training_budget(&p, &layout, 2, &TrainConfig::default(), Reveal::To(1)).unwrap();
         assert_eq!(to1.masks_for(1), b.masks_for(1) + 31);
         for s in [Sigmoid::Exact, Sigmoid::Linear, Sigmoid::Clamped] {
             let c = sigmoid_cost_per_element(&p, s).unwrap();
@@ -560,7 +601,7 @@ mod tests {
             );
         }
         assert!(matches!(
-            training_budget(&p, &layout, &TrainConfig::default(), Reveal::To(3)),
+            training_budget(&p, &layout, 2, &TrainConfig::default(), Reveal::To(3)),
             Err(ModelError::ApiMisuse { .. })
         ));
     }

@@ -66,7 +66,7 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
             .collect();
         (layout, locals)
     };
-    let budget = training_budget(&FixedParams::default(), &layout, &cfg, reveal).unwrap();
+    let budget = training_budget(&FixedParams::default(), &layout, 2, &cfg, reveal).unwrap();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -85,7 +85,7 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
                     x: &x,
                     y: y.as_deref(),
                 };
-                let (party, trained) = train(party, &layout, local, &cfg, reveal, None)
+                let (party, trained) = train(party, &layout, 2, local, &cfg, reveal, None)
                     .await
                     .unwrap();
                 (party.consumed().clone(), trained)
@@ -206,4 +206,94 @@ fn exact_sigmoid_three_parties_one_epoch() {
     report("rows, exact sigmoid, 3 parties, 1 epoch", &o);
     assert!((o.secure_acc - o.plain_acc).abs() <= 0.01 + 1e-9);
     assert!(o.max_weight_diff < WEIGHT_TOLERANCE);
+}
+
+/// Digits (10 classes, 64 features), one-vs-rest with the clamped sigmoid, 3 parties, rows
+/// partition, 1 epoch (about 3.6 M triples and 3.8 M bits per party; see papers/model.md):
+/// the secure weights follow the plaintext trainer's.
+#[test]
+fn digits_one_vs_rest_three_parties_one_epoch() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/digits.csv");
+    let data = Dataset::load(
+        &path,
+        &LabelSpec {
+            classes: 10,
+            ..LabelSpec::default()
+        },
+    )
+    .unwrap();
+    let parties = 3;
+    let cfg = TrainConfig {
+        epochs: 1,
+        ..TrainConfig::default()
+    };
+    let split = split_rows(&data, parties).unwrap();
+    let train_set = Dataset::concat_rows(&split.parties).unwrap();
+    let d = data.width();
+    let layout = Layout::Rows {
+        rows: split.parties.iter().map(Dataset::rows).collect(),
+        features: d,
+    };
+    let budget = training_budget(&FixedParams::default(), &layout, 10, &cfg, Reveal::All).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let locals: Vec<Local> = split
+        .parties
+        .iter()
+        .map(|p| (p.x().to_vec(), Some(p.y().to_vec())))
+        .collect();
+    let results = runtime.block_on(async {
+        let mesh = MemoryTransport::mesh(parties);
+        let dealer = insecure_dealer::<Fp>(parties, 11);
+        let mut tasks = Vec::new();
+        for (i, ((t, prep), (x, y))) in mesh.into_iter().zip(dealer).zip(locals).enumerate() {
+            let layout = layout.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut rng = ChaCha20Rng::seed_from_u64(200 + i as u64);
+                let party = Party::new(t, prep, &mut rng).unwrap();
+                let local = LocalData {
+                    x: &x,
+                    y: y.as_deref(),
+                };
+                let (party, trained) = train(party, &layout, 10, local, &cfg, Reveal::All, None)
+                    .await
+                    .unwrap();
+                (party.consumed().clone(), trained)
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    for (consumed, _) in &results {
+        assert_eq!(consumed, &budget);
+    }
+    let st = Standardizer::fit(train_set.x(), d);
+    let plain = plain_train(&st.apply(train_set.x()), train_set.y(), d, 10, &cfg);
+    let secure = Model {
+        weights: results[0].1.weights.clone().unwrap(),
+        features: d,
+        classes: 10,
+    };
+    let test_x = st.apply(split.test.x());
+    let (sa, pa) = (
+        secure.accuracy(&test_x, split.test.y()),
+        plain.accuracy(&test_x, split.test.y()),
+    );
+    let dw = secure
+        .weights
+        .iter()
+        .zip(&plain.weights)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "digits one-vs-rest, 3 parties, 1 epoch: secure {sa:.4} plaintext {pa:.4}, max |Δw| = {dw:.5}; budget {} triples {} bits",
+        budget.triples, budget.bits
+    );
+    assert!((sa - pa).abs() <= 0.01 + 1e-9);
+    assert!(dw < WEIGHT_TOLERANCE);
 }
