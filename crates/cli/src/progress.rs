@@ -62,3 +62,74 @@ impl Drop for Progress {
         }
     }
 }
+
+/// One bar through consecutive phases (e.g. offline triples, then training batches), each
+/// with its own counter and length: the bar shows the latest phase whose counter has moved
+/// (the first one until then). Drawn on stderr when it is a terminal, nothing otherwise.
+pub(crate) struct Phases {
+    counters: Vec<Arc<AtomicUsize>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Phases {
+    /// Starts the bar, or returns `None` when stderr is not a terminal.
+    pub(crate) fn start(phases: &[(usize, &'static str)]) -> Option<Self> {
+        if !std::io::stderr().is_terminal() || phases.is_empty() {
+            return None;
+        }
+        let counters: Vec<Arc<AtomicUsize>> = phases
+            .iter()
+            .map(|_| Arc::new(AtomicUsize::new(0)))
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let bar = ProgressBar::new(phases[0].0 as u64);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        let phases: Vec<(usize, &'static str)> = phases.to_vec();
+        let (cs, s) = (counters.clone(), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            let mut shown = usize::MAX;
+            while !s.load(Ordering::Relaxed) {
+                let current = (0..cs.len())
+                    .rev()
+                    .find(|&i| cs[i].load(Ordering::Relaxed) > 0)
+                    .unwrap_or(0);
+                if current != shown {
+                    shown = current;
+                    bar.set_length(phases[current].0 as u64);
+                    bar.set_message(phases[current].1);
+                    bar.reset_eta();
+                }
+                bar.set_position(cs[current].load(Ordering::Relaxed) as u64);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        Some(Self {
+            counters,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The counter of phase `i` (a fresh, unshown one if there is no such phase).
+    pub(crate) fn counter(&self, i: usize) -> Arc<AtomicUsize> {
+        self.counters
+            .get(i)
+            .map_or_else(|| Arc::new(AtomicUsize::new(0)), Arc::clone)
+    }
+}
+
+impl Drop for Phases {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // As for `Progress`: the drawing thread's outcome is ignored.
+            let _ = thread.join();
+        }
+    }
+}

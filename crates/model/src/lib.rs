@@ -1,5 +1,18 @@
 //! Logistic regression on data split among parties.
 //!
-//! Will contain: CSV loading and partitioning, secure training with the online phase's
-//! fixed-point arithmetic, and secure inference.
+//! | module | what |
+//! |---|---|
+//! | [`data`] | CSV tables, labelled datasets, the train/test split rule, row and column partitions |
+//! | [`plain`] | the plaintext `f64` trainer (the same algorithm as the secure one) |
+//! | [`secure`] | secure training on `spdz_online::Party`, its preprocessing budget |
+//!
+//! The crate uses only `spdz-online`'s public API (design §3).
 #![forbid(unsafe_code)]
+
+pub mod data;
+pub mod plain;
+pub mod secure;
+
+pub use data::{DataError, Dataset, LabelSpec, Table};
+pub use plain::{Model, Multiclass, Sigmoid, Standardizer, TrainConfig};
+pub use secure::{Layout, LocalData, ModelError, Reveal, Trained, input_cost, training_budget};

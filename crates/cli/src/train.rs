@@ -1,0 +1,735 @@
+//! `spdz train` and `spdz demo`: secure logistic regression between parties in this process.
+//!
+//! 1. Every party's file is loaded and checked (exit 2 with file, line and column); the
+//!    parties' headers are compared (a digest of the column names, rows partition) before
+//!    any preprocessing.
+//! 2. The training run's exact preprocessing is computed ([`spdz_model::training_budget`]);
+//!    MASCOT makes exactly that (`spdz_offline::generate_with_progress`), then the online
+//!    phase trains ([`spdz_model::secure::train`]). Offline and online time, bytes and rounds
+//!    are measured apart.
+//! 3. The plaintext `f64` trainer runs the same algorithm on the same rows; both accuracies
+//!    are printed side by side.
+//!
+//! In this process every party's task reads only its own entry of the loaded data.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Instant;
+
+use spdz::AbortKind;
+use spdz_field::Fp;
+use spdz_model::data::{DataError, Dataset, LabelSpec, Table, split_rows};
+use spdz_model::plain::{
+    Model, Multiclass, Sigmoid, Standardizer, TrainConfig, batches, train as plain_train,
+};
+use spdz_model::secure::{Layout, LocalData, ModelError, Reveal, train, training_budget};
+use spdz_net::{PartyId, Transport};
+use spdz_offline::{Params, generate_with_progress};
+use spdz_online::{Budget, FixedParams, Party};
+
+use crate::exit::Failure;
+use crate::local::{TransportKind, honest_aborts, report_aborts, run_local};
+use crate::progress::Phases;
+
+/// The bundled breast cancer data (`data/breast_cancer.csv`, see `data/README.md`), compiled
+/// into the binary so that `spdz demo` needs no file.
+const BREAST_CANCER: &[u8] = include_bytes!("../../../data/breast_cancer.csv");
+
+/// How the data is split among the parties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Partition {
+    /// Each party holds some rows (all columns).
+    Rows,
+    /// Each party holds some columns of the same rows; one of them holds the label.
+    Columns,
+}
+
+/// Options shared by `spdz train` and `spdz demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TrainOpts {
+    /// Passes over the training rows.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Rows per mini-batch.
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    /// Sigmoid: clamped (0.5 + x/4 cut at 0 and 1), linear (0.5 + x/4) or exact (exp and
+    /// reciprocal; about 6× the preprocessing). See papers/model.md.
+    #[arg(long, default_value = "clamped", value_parser = ["clamped", "linear", "exact"])]
+    sigmoid: String,
+    /// Who learns the trained model: all, a party id, or none (kept in shares).
+    #[arg(long, default_value = "all")]
+    reveal_model: String,
+    /// How the parties talk.
+    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
+    transport: TransportKind,
+    /// Offline workers per party.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Triples per offline batch.
+    #[arg(long, default_value_t = 1024)]
+    offline_batch: usize,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `spdz train`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// One CSV file per party, comma-separated (party 0 first).
+    #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Rows: every file has the same columns; columns: every file has some columns of the same
+    /// rows, and the file with the label column holds the labels.
+    #[arg(long, value_enum, default_value_t = Partition::Rows)]
+    partition: Partition,
+    /// The label column (default: the last column; with `--partition columns`: `label`).
+    #[arg(long)]
+    label: Option<String>,
+    /// A CSV file to measure test accuracy on (features found by name).
+    #[arg(long)]
+    test: Option<PathBuf>,
+    /// `binary` (labels 0/1), or the number of classes N (labels 0..N, trained one-vs-rest:
+    /// N output rows).
+    #[arg(long, default_value = "binary")]
+    classes: String,
+    #[command(flatten)]
+    opts: TrainOpts,
+}
+
+/// Arguments of `spdz demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Number of parties (the training rows are cut into this many blocks).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(2..=16))]
+    parties: u16,
+    #[command(flatten)]
+    opts: TrainOpts,
+}
+
+/// One party's data, owned.
+#[derive(Clone, Debug)]
+struct Local {
+    x: Vec<f64>,
+    y: Option<Vec<usize>>,
+}
+
+/// Everything a run needs, checked.
+struct Setup {
+    layout: Layout,
+    locals: Vec<Local>,
+    /// Feature names in the model's order.
+    features: Vec<String>,
+    /// The pooled train rows (for the plaintext trainer): row-major, model order.
+    plain_x: Vec<f64>,
+    plain_y: Vec<usize>,
+    /// Test rows (model order), if any.
+    test: Option<Dataset>,
+    source: String,
+    /// Number of classes.
+    classes: usize,
+}
+
+fn data_error(e: &DataError) -> Failure {
+    Failure::Usage(anyhow::anyhow!("{e}"))
+}
+
+fn load(path: &Path) -> Result<Table, Failure> {
+    Table::load(path).map_err(|e| data_error(&e))
+}
+
+fn spec(label: Option<String>, classes: usize) -> LabelSpec {
+    LabelSpec {
+        label,
+        classes,
+        bound: None,
+    }
+}
+
+fn parse_classes(s: &str) -> Result<usize, Failure> {
+    match s {
+        "binary" => Ok(2),
+        n => match n.parse::<usize>() {
+            Ok(k) if (2..=1000).contains(&k) => Ok(k),
+            _ => Err(Failure::Usage(anyhow::anyhow!(
+                "--classes: binary or a number of classes in 2..=1000, not {n:?}"
+            ))),
+        },
+    }
+}
+
+/// The test file's features in the model's order, found by name.
+fn test_set(
+    path: &Path,
+    features: &[String],
+    label: Option<&str>,
+    classes: usize,
+) -> Result<Dataset, Failure> {
+    let t = load(path)?;
+    let label = label.map_or_else(
+        || t.columns().last().cloned().unwrap_or_default(),
+        str::to_string,
+    );
+    let ds = Dataset::from_table(&t, &spec(Some(label), classes)).map_err(|e| data_error(&e))?;
+    let idx = features
+        .iter()
+        .map(|f| {
+            ds.features().iter().position(|c| c == f).ok_or_else(|| {
+                data_error(&DataError::Mismatch {
+                    file: path.display().to_string(),
+                    what: format!("no feature column {f:?}"),
+                })
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ds.select_features(&idx))
+}
+
+fn setup_rows(
+    parts: Vec<Dataset>,
+    test: Option<Dataset>,
+    source: String,
+) -> Result<Setup, Failure> {
+    let pooled = Dataset::concat_rows(&parts).map_err(|e| data_error(&e))?;
+    Ok(Setup {
+        layout: Layout::Rows {
+            rows: parts.iter().map(Dataset::rows).collect(),
+            features: pooled.width(),
+        },
+        locals: parts
+            .iter()
+            .map(|p| Local {
+                x: p.x().to_vec(),
+                y: Some(p.y().to_vec()),
+            })
+            .collect(),
+        features: pooled.features().to_vec(),
+        plain_x: pooled.x().to_vec(),
+        plain_y: pooled.y().to_vec(),
+        test,
+        source,
+        classes: pooled.classes(),
+    })
+}
+
+fn setup_train(args: &Args) -> Result<Setup, Failure> {
+    if args.data.len() < 2 {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--data needs one file per party (at least 2)"
+        )));
+    }
+    let classes = parse_classes(&args.classes)?;
+    let tables = args
+        .data
+        .iter()
+        .map(|p| load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let source = args
+        .data
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    match args.partition {
+        Partition::Rows => {
+            // Refused before any preprocessing: every party's header digest must match party
+            // 0's (column names and order).
+            let first = tables[0].header_digest();
+            for t in &tables[1..] {
+                if t.header_digest() != first {
+                    return Err(data_error(&DataError::Mismatch {
+                        file: t.name().to_string(),
+                        what: format!("columns differ from {}'s (header digest)", tables[0].name()),
+                    }));
+                }
+            }
+            let parts = tables
+                .iter()
+                .map(|t| Dataset::from_table(t, &spec(args.label.clone(), classes)))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| data_error(&e))?;
+            let test = match &args.test {
+                Some(p) => Some(test_set(
+                    p,
+                    parts[0].features(),
+                    args.label.as_deref(),
+                    classes,
+                )?),
+                None => None,
+            };
+            setup_rows(parts, test, source)
+        }
+        Partition::Columns => {
+            let label = args.label.clone().unwrap_or_else(|| "label".to_string());
+            let owners: Vec<usize> = (0..tables.len())
+                .filter(|&i| tables[i].column_index(&label).is_some())
+                .collect();
+            let [owner] = owners[..] else {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--partition columns: exactly one file must have the label column {label:?} ({} do)",
+                    owners.len()
+                )));
+            };
+            let rows = tables[0].rows();
+            let mut features = Vec::new();
+            let mut locals = Vec::new();
+            let mut widths = Vec::new();
+            let mut y = Vec::new();
+            for (i, t) in tables.iter().enumerate() {
+                if t.rows() != rows {
+                    return Err(data_error(&DataError::Mismatch {
+                        file: t.name().to_string(),
+                        what: format!("{} rows, {} has {rows}", t.rows(), tables[0].name()),
+                    }));
+                }
+                let (names, x, labels) = if i == owner {
+                    let d = Dataset::from_table(t, &spec(Some(label.clone()), classes))
+                        .map_err(|e| data_error(&e))?;
+                    y = d.y().to_vec();
+                    (d.features().to_vec(), d.x().to_vec(), Some(d.y().to_vec()))
+                } else {
+                    (
+                        t.columns().to_vec(),
+                        (0..rows).flat_map(|r| t.row(r).to_vec()).collect(),
+                        None,
+                    )
+                };
+                for n in &names {
+                    if features.contains(n) {
+                        return Err(data_error(&DataError::Mismatch {
+                            file: t.name().to_string(),
+                            what: format!("column {n:?} is also in another party's file"),
+                        }));
+                    }
+                }
+                widths.push(names.len());
+                features.extend(names);
+                locals.push(Local { x, y: labels });
+            }
+            let d: usize = widths.iter().sum();
+            let mut plain_x = Vec::with_capacity(rows * d);
+            for r in 0..rows {
+                for (l, &w) in locals.iter().zip(&widths) {
+                    plain_x.extend_from_slice(&l.x[r * w..(r + 1) * w]);
+                }
+            }
+            let test = match &args.test {
+                Some(p) => Some(test_set(p, &features, Some(&label), classes)?),
+                None => None,
+            };
+            Ok(Setup {
+                layout: Layout::Columns {
+                    rows,
+                    features: widths,
+                    label_owner: owner,
+                },
+                locals,
+                features,
+                plain_x,
+                plain_y: y,
+                test,
+                source,
+                classes,
+            })
+        }
+    }
+}
+
+fn setup_demo(parties: usize) -> Result<Setup, Failure> {
+    let t =
+        Table::parse("breast_cancer.csv (bundled)", BREAST_CANCER).map_err(|e| data_error(&e))?;
+    let d = Dataset::from_table(&t, &LabelSpec::default()).map_err(|e| data_error(&e))?;
+    let split = split_rows(&d, parties).map_err(|e| data_error(&e))?;
+    setup_rows(
+        split.parties,
+        Some(split.test),
+        format!("bundled breast_cancer.csv, {parties} parties (row i is test iff i % 5 == 4)"),
+    )
+}
+
+fn config(opts: &TrainOpts, parties: usize) -> Result<(TrainConfig, Reveal), Failure> {
+    let sigmoid = Sigmoid::from_name(&opts.sigmoid)
+        .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown sigmoid {}", opts.sigmoid)))?;
+    let reveal = match opts.reveal_model.as_str() {
+        "all" => Reveal::All,
+        "none" => Reveal::None,
+        id => match id.parse::<usize>() {
+            Ok(p) if p < parties => Reveal::To(p),
+            _ => {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--reveal-model: all, none or a party id in 0..{parties}, not {id:?}"
+                )));
+            }
+        },
+    };
+    if opts.epochs == 0 || opts.batch == 0 || opts.offline_batch == 0 {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--epochs, --batch and --offline-batch must be positive"
+        )));
+    }
+    if !(opts.lr.is_finite() && opts.lr > 0.0 && opts.lr <= 10.0) {
+        return Err(Failure::Usage(anyhow::anyhow!("--lr must be in (0, 10]")));
+    }
+    Ok((
+        TrainConfig {
+            epochs: opts.epochs,
+            batch: opts.batch,
+            lr: opts.lr,
+            sigmoid,
+            multiclass: Multiclass::OneVsRest,
+        },
+        reveal,
+    ))
+}
+
+/// What one party measured.
+struct PartyReport {
+    offline_seconds: f64,
+    offline_bytes: u64,
+    offline_rounds: u64,
+    online_seconds: f64,
+    online_bytes: u64,
+    online_rounds: u64,
+    weights: Option<Vec<f64>>,
+    standardizer: Standardizer,
+    consumed: Budget,
+}
+
+#[derive(Clone)]
+struct Job {
+    params: Params,
+    layout: Layout,
+    classes: usize,
+    cfg: TrainConfig,
+    reveal: Reveal,
+    locals: Arc<Vec<Local>>,
+    /// Party 0's offline triples and training batches, for the bar.
+    progress: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>,
+}
+
+fn model_abort(e: &ModelError) -> AbortKind {
+    match e {
+        ModelError::Online(e) => AbortKind::from(e),
+        _ => AbortKind::ApiMisuse,
+    }
+}
+
+impl crate::local::PartyJob for Job {
+    type Output = PartyReport;
+
+    async fn run<T: Transport + 'static>(self, transport: T) -> Result<PartyReport, AbortKind> {
+        let me: PartyId = transport.id();
+        let local = self.locals.get(me).ok_or(AbortKind::ApiMisuse)?;
+        let (offline_counter, online_counter) = match (&self.progress, me) {
+            (Some((a, b)), 0) => (Some(Arc::clone(a)), Some(Arc::clone(b))),
+            _ => (None, None),
+        };
+        let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
+        let start = Instant::now();
+        let (prep, report) = generate_with_progress::<Fp, _, _>(
+            &transport,
+            &self.params,
+            None,
+            &mut rng,
+            offline_counter,
+        )
+        .await
+        .map_err(|e| AbortKind::from(&e))?;
+        let offline_seconds = start.elapsed().as_secs_f64();
+        let party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        let before = party.transport().stats();
+        let start = Instant::now();
+        let (party, trained) = train(
+            party,
+            &self.layout,
+            self.classes,
+            LocalData {
+                x: &local.x,
+                y: local.y.as_deref(),
+            },
+            &self.cfg,
+            self.reveal,
+            online_counter.as_deref(),
+        )
+        .await
+        .map_err(|e| model_abort(&e))?;
+        let online_seconds = start.elapsed().as_secs_f64();
+        let after = party.transport().stats();
+        Ok(PartyReport {
+            offline_seconds,
+            offline_bytes: report.bytes_sent,
+            offline_rounds: report.rounds_total,
+            online_seconds,
+            online_bytes: after
+                .total
+                .bytes_sent
+                .saturating_sub(before.total.bytes_sent),
+            online_rounds: after.rounds_total.saturating_sub(before.rounds_total),
+            weights: trained.weights,
+            standardizer: trained.standardizer,
+            consumed: party.consumed().clone(),
+        })
+    }
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), Failure> {
+    let setup = setup_train(args)?;
+    execute(setup, &args.opts)
+}
+
+pub(crate) fn demo(args: &DemoArgs) -> Result<(), Failure> {
+    let setup = setup_demo(usize::from(args.parties))?;
+    execute(setup, &args.opts)
+}
+
+fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
+    let n = setup.layout.parties();
+    let (cfg, reveal) = config(opts, n)?;
+    let fixed = FixedParams::default();
+    let budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
+        .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    let params = Params {
+        triples: budget.triples,
+        squares: budget.squares,
+        bits: budget.bits,
+        input_masks: budget.max_input_masks(),
+        batch_size: opts.offline_batch,
+        threads: usize::from(opts.threads),
+        ..Params::default()
+    };
+    let total_batches = batches(setup.layout.rows(), cfg.batch).len() * cfg.epochs;
+    let bar = if opts.json {
+        None
+    } else {
+        Phases::start(&[
+            (budget.triples, "offline: MASCOT triples (bits follow)"),
+            (total_batches, "online: training batches"),
+        ])
+    };
+    let job = Job {
+        params,
+        layout: setup.layout.clone(),
+        classes: setup.classes,
+        cfg,
+        reveal,
+        locals: Arc::new(setup.locals.clone()),
+        progress: bar.as_ref().map(|b| (b.counter(0), b.counter(1))),
+    };
+    let outcomes = run_local(opts.transport, n, job)?;
+    drop(bar);
+    let aborts = honest_aborts(&outcomes, None);
+    if !aborts.is_empty() {
+        return Err(report_aborts(&aborts, opts.json));
+    }
+    let reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    if reports.iter().any(|r| r.consumed != budget) {
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "a party consumed other preprocessing than planned"
+        )));
+    }
+
+    // The plaintext trainer on the same rows, standardised in the clear.
+    let d = setup.features.len();
+    let st = Standardizer::fit(&setup.plain_x, d);
+    let plain = plain_train(
+        &st.apply(&setup.plain_x),
+        &setup.plain_y,
+        d,
+        setup.classes,
+        &cfg,
+    );
+    // The secure model (if anyone learnt it) with the standardisation the parties applied:
+    // the pooled public one (rows), or each party's own columns' (columns).
+    let weights = reports.iter().find_map(|r| r.weights.clone());
+    let secure_st = match &setup.layout {
+        Layout::Rows { .. } => reports.first().map(|r| r.standardizer.clone()),
+        Layout::Columns { .. } => Some(Standardizer {
+            mean: reports
+                .iter()
+                .flat_map(|r| r.standardizer.mean.clone())
+                .collect(),
+            std: reports
+                .iter()
+                .flat_map(|r| r.standardizer.std.clone())
+                .collect(),
+        }),
+    };
+    let secure = weights.map(|w| Model {
+        weights: w,
+        features: d,
+        classes: setup.classes,
+    });
+    let acc = |m: &Model, s: &Standardizer, x: &[f64], y: &[usize]| m.accuracy(&s.apply(x), y);
+    let plain_train_acc = acc(&plain, &st, &setup.plain_x, &setup.plain_y);
+    let plain_test_acc = setup.test.as_ref().map(|t| acc(&plain, &st, t.x(), t.y()));
+    let (secure_train_acc, secure_test_acc, max_dw) = match (&secure, &secure_st) {
+        (Some(m), Some(s)) => (
+            Some(acc(m, s, &setup.plain_x, &setup.plain_y)),
+            setup.test.as_ref().map(|t| acc(m, s, t.x(), t.y())),
+            Some(
+                m.weights
+                    .iter()
+                    .zip(&plain.weights)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max),
+            ),
+        ),
+        _ => (None, None, None),
+    };
+    let summary = Summary {
+        setup: &setup,
+        cfg: &cfg,
+        reveal,
+        opts,
+        budget: &budget,
+        reports: &reports,
+        plain_train_acc,
+        plain_test_acc,
+        secure_train_acc,
+        secure_test_acc,
+        max_dw,
+    };
+    summary.print();
+    Ok(())
+}
+
+struct Summary<'a> {
+    setup: &'a Setup,
+    cfg: &'a TrainConfig,
+    reveal: Reveal,
+    opts: &'a TrainOpts,
+    budget: &'a Budget,
+    reports: &'a [PartyReport],
+    plain_train_acc: f64,
+    plain_test_acc: Option<f64>,
+    secure_train_acc: Option<f64>,
+    secure_test_acc: Option<f64>,
+    max_dw: Option<f64>,
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), |v| format!("{:.2} %", 100.0 * v))
+}
+
+impl Summary<'_> {
+    #[allow(clippy::cast_precision_loss)] // byte counts far below 2^52
+    fn print(&self) {
+        let s = self.setup;
+        let n = s.layout.parties();
+        let max = |f: &dyn Fn(&PartyReport) -> f64| self.reports.iter().map(f).fold(0.0, f64::max);
+        let offline_seconds = max(&|r| r.offline_seconds);
+        let online_seconds = max(&|r| r.online_seconds);
+        let partition = match s.layout {
+            Layout::Rows { .. } => "rows",
+            Layout::Columns { .. } => "columns",
+        };
+        let reveal = match self.reveal {
+            Reveal::All => "all".to_string(),
+            Reveal::To(p) => format!("party {p}"),
+            Reveal::None => "none (kept in shares)".to_string(),
+        };
+        if self.opts.json {
+            let per_party: Vec<_> = self
+                .reports
+                .iter()
+                .enumerate()
+                .map(|(p, r)| {
+                    serde_json::json!({
+                        "party": p,
+                        "offline_seconds": r.offline_seconds,
+                        "offline_bytes_sent": r.offline_bytes,
+                        "offline_rounds": r.offline_rounds,
+                        "online_seconds": r.online_seconds,
+                        "online_bytes_sent": r.online_bytes,
+                        "online_rounds": r.online_rounds,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({
+                    "data": s.source,
+                    "parties": n,
+                    "partition": partition,
+                    "train_rows": s.layout.rows(),
+                    "features": s.features.len(),
+                    "classes": s.classes,
+                    "test_rows": s.test.as_ref().map(Dataset::rows),
+                    "epochs": self.cfg.epochs,
+                    "batch": self.cfg.batch,
+                    "lr": self.cfg.lr,
+                    "sigmoid": self.cfg.sigmoid.name(),
+                    "reveal_model": reveal,
+                    "transport": self.opts.transport.name(),
+                    "threads": self.opts.threads,
+                    "preprocessing": {
+                        "triples": self.budget.triples,
+                        "squares": self.budget.squares,
+                        "bits": self.budget.bits,
+                        "input_masks_per_owner": self.budget.input_masks,
+                    },
+                    "offline_seconds": offline_seconds,
+                    "online_seconds": online_seconds,
+                    "per_party": per_party,
+                    "secure_test_accuracy": self.secure_test_acc,
+                    "plaintext_test_accuracy": self.plain_test_acc,
+                    "secure_train_accuracy": self.secure_train_acc,
+                    "plaintext_train_accuracy": self.plain_train_acc,
+                    "max_weight_difference": self.max_dw,
+                })
+            );
+            return;
+        }
+        println!("Secure logistic regression: {}", s.source);
+        println!(
+            "  {n} parties, {partition} partition, {} train rows × {} features{}; {} epochs, batch {}, lr {}, {} sigmoid; model revealed to {reveal}",
+            s.layout.rows(),
+            s.features.len(),
+            s.test
+                .as_ref()
+                .map_or_else(String::new, |t| format!(", {} test rows", t.rows())),
+            self.cfg.epochs,
+            self.cfg.batch,
+            self.cfg.lr,
+            self.cfg.sigmoid.name()
+        );
+        println!(
+            "  preprocessing per party (planned = consumed): {} triples, {} bits, {} squares, input masks per owner {:?}",
+            self.budget.triples, self.budget.bits, self.budget.squares, self.budget.input_masks
+        );
+        println!("  accuracy            secure      plaintext f64");
+        if self.setup.test.is_some() {
+            println!(
+                "    test            {:>9}   {:>9}",
+                pct(self.secure_test_acc),
+                pct(self.plain_test_acc)
+            );
+        }
+        println!(
+            "    train           {:>9}   {:>9}",
+            pct(self.secure_train_acc),
+            pct(Some(self.plain_train_acc))
+        );
+        if let Some(dw) = self.max_dw {
+            println!("    max |w_secure − w_plaintext| = {dw:.5}");
+        }
+        println!(
+            "  offline (MASCOT)  {offline_seconds:>8.2} s   online (SPDZ) {online_seconds:>8.2} s   over {}",
+            self.opts.transport.name()
+        );
+        for (p, r) in self.reports.iter().enumerate() {
+            println!(
+                "    party {p}: offline {:>8.1} MB sent, {:>7} rounds; online {:>8.2} MB sent, {:>6} rounds",
+                r.offline_bytes as f64 / 1e6,
+                r.offline_rounds,
+                r.online_bytes as f64 / 1e6,
+                r.online_rounds
+            );
+        }
+    }
+}
