@@ -183,6 +183,18 @@ pub fn input_cost(params: &FixedParams, owner: PartyId, n: usize) -> Budget {
     params.cost_input_fixed(owner, n)
 }
 
+/// The input bound of the local sums `Σx`, `Σx²` (rows partition): `K = k − f`, the largest
+/// the online phase allows (`|Σ| < 2^(k−f−1−f)`, 2^31 with the defaults), since a sum of squares
+/// over a party's rows far exceeds the bound of the standardised features.
+fn sum_bits(params: &FixedParams) -> u32 {
+    params.int_bits() - params.frac_bits()
+}
+
+/// The preprocessing of the local sums' input (see [`sum_bits`]).
+fn sums_cost(params: &FixedParams, owner: PartyId, n: usize) -> Budget {
+    params.cost_input_fixed_bounded(owner, n, sum_bits(params))
+}
+
 fn compare_params(params: &FixedParams) -> Result<FixedParams, ModelError> {
     FixedParams::new(params.frac_bits(), COMPARE_BITS, params.stat_bits()).map_err(|_| {
         ModelError::ApiMisuse {
@@ -281,7 +293,7 @@ pub fn training_budget(
     // Step 1: the sums Σx, Σx² of every party (rows partition).
     if let Layout::Rows { .. } = layout {
         for p in 0..layout.parties() {
-            b += &input_cost(params, p, 2 * d);
+            b += &sums_cost(params, p, 2 * d);
         }
     }
     // Step 2: the features (and labels).
@@ -373,12 +385,15 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
         Layout::Rows { .. } => {
             let (s, q) = Standardizer::sums(local.x, d);
             let mine: Vec<f64> = s.iter().chain(&q).copied().collect();
+            let specs: Vec<_> = (0..layout.parties())
+                .map(|p| (p, (p == me).then_some(&mine[..]), 2 * d))
+                .collect();
+            let sums_in = party
+                .input_fixed_many_bounded(&specs, sum_bits(&params))
+                .await?;
             let mut total = Shared::zeros(2 * d);
-            for p in 0..layout.parties() {
-                let v = party
-                    .input_fixed(p, (p == me).then_some(&mine[..]), 2 * d)
-                    .await?;
-                total = &total + &v;
+            for v in &sums_in {
+                total = &total + v;
             }
             // Revealed on purpose: the pooled Σx and Σx² per feature (with the public row
             // count, the mean and deviation the standardisation needs).
@@ -400,15 +415,11 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
             }
         }
     }
-    let mut parts = Vec::with_capacity(layout.parties());
-    for p in 0..layout.parties() {
-        let len = layout.inputs_of(p, k);
-        parts.push(
-            party
-                .input_fixed(p, (p == me).then_some(&mine[..]), len)
-                .await?,
-        );
-    }
+    // One range proof for everyone's inputs.
+    let specs: Vec<_> = (0..layout.parties())
+        .map(|p| (p, (p == me).then_some(&mine[..]), layout.inputs_of(p, k)))
+        .collect();
+    let parts = party.input_fixed_many(&specs).await?;
     drop(mine);
     let ones = party.public_fixed(&vec![1.0; n])?;
     let (x, y) = assemble(layout, k, &parts, &ones);
@@ -585,8 +596,11 @@ mod tests {
         // Per row: forward TruncPR (80 + 40 bits), 2 comparisons (32 + 40); the updates are
         // exact (no truncation).
         assert_eq!(b.bits, 10 * (456 * 120 + 2 * 456 * 72));
-        assert_eq!(b.squares, 0);
-        assert_eq!(b.input_masks, vec![2 * 30 + 152 * 31; 3]);
+        // The range proofs: K = 48 bits per local sum (2·30 per party), K = 32 per feature
+        // and label (152·31 per party); a square and an input mask per bit.
+        let proof = 3 * (48 * 2 * 30 + 32 * 152 * 31);
+        assert_eq!(b.squares, proof);
+        assert_eq!(b.input_masks, vec![48 * 2 * 30 + 32 * 152 * 31; 3]);
         assert_eq!((b.triples, b.bits), (834_480, 1_203_840));
         let to1 = training_budget(&p, &layout, 2, &TrainConfig::default(), Reveal::To(1)).unwrap();
         assert_eq!(to1.masks_for(1), b.masks_for(1) + 31);

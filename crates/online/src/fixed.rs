@@ -182,6 +182,13 @@ impl FixedParams {
         Budget::input_masks(owner, b) + Budget::squares(b)
     }
 
+    /// Preprocessing of `n` fixed-point inputs of `owner` proven below `2^(K−1)` for the bound
+    /// `K = input_bits` ([`Party::input_fixed_many_bounded`]).
+    #[must_use]
+    pub fn cost_input_fixed_bounded(&self, owner: PartyId, n: usize, input_bits: u32) -> Budget {
+        self.cost_input_uint(owner, n, input_bits)
+    }
+
     /// Preprocessing of `n` range-proven fixed-point inputs of `owner`
     /// ([`Party::input_fixed`]): `K` input masks of the owner and `K` squares per input.
     #[must_use]
@@ -516,8 +523,29 @@ impl<T: Transport, P: Preprocessing<Fp>> Party<T, P, Fp> {
         &mut self,
         inputs: &[(PartyId, Option<&[f64]>, usize)],
     ) -> Result<Vec<Shared<Fp>>, OnlineError> {
-        self.ensure_live()?;
         let kk = self.fixed.input_bits;
+        self.input_fixed_many_bounded(inputs, kk).await
+    }
+
+    /// As [`Party::input_fixed_many`], with the bound `K = input_bits` for these inputs only
+    /// (`2 ≤ K ≤ k − f`; e.g. sums of many values need more room than the values): proven
+    /// `|x̃| < 2^(K−1)`, at a cost of `K` masks and `K` squares per value
+    /// ([`FixedParams::cost_input_fixed_bounded`]).
+    ///
+    /// # Errors
+    /// As [`Party::input_fixed`]; [`OnlineError::ApiMisuse`] for `K` out of range.
+    pub async fn input_fixed_many_bounded(
+        &mut self,
+        inputs: &[(PartyId, Option<&[f64]>, usize)],
+        input_bits: u32,
+    ) -> Result<Vec<Shared<Fp>>, OnlineError> {
+        self.ensure_live()?;
+        let kk = input_bits;
+        if kk < 2 || kk > self.fixed.int_bits - self.fixed.frac_bits {
+            return Err(OnlineError::ApiMisuse {
+                what: "input_fixed: the input bound needs 2 ≤ K ≤ k − f",
+            });
+        }
         let enc = self.fixed.encoding()?;
         let offset = 1i128 << (kk - 1);
         // Caller mistakes first, before anything is sent.
