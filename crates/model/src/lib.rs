@@ -5,6 +5,7 @@
 //! | [`data`] | CSV tables, labelled datasets, the train/test split rule, row and column partitions |
 //! | [`plain`] | the plaintext `f64` trainer (the same algorithm as the secure one) |
 //! | [`secure`] | secure training on `spdz_online::Party`, its preprocessing budget |
+//! | [`stats`] | federated statistics (count, sum, mean, variance, min, max, histograms, covariance, correlation) |
 //!
 //! The crate uses only `spdz-online`'s public API (design §3).
 #![forbid(unsafe_code)]
@@ -12,6 +13,7 @@
 pub mod data;
 pub mod plain;
 pub mod secure;
+pub mod stats;
 
 pub use data::{DataError, Dataset, LabelSpec, Table};
 pub use plain::{Model, Multiclass, Sigmoid, Standardizer, TrainConfig};
