@@ -12,6 +12,7 @@ mod mul;
 mod party;
 mod progress;
 mod selftest;
+mod stats;
 mod store;
 mod train;
 mod triples;
@@ -41,6 +42,9 @@ enum Command {
     Keygen(keygen::Args),
     /// Run as one party of a deployment, over mutually authenticated TLS.
     Party(party::Args),
+    /// Federated statistics over rows held by N parties in this process (count, mean,
+    /// variance, min, max, histograms, covariance and correlation; only aggregates revealed).
+    Stats(stats::Args),
     /// Inspect preprocessing store files (`store verify FILE...`).
     Store(store::Args),
     /// Train a logistic regression on CSV files split among N parties in this process
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Mul(args) => mul::run(&args),
         Command::Keygen(args) => keygen::run(&args),
         Command::Party(args) => party::run(&args),
+        Command::Stats(args) => stats::run(&args),
         Command::Store(args) => store::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Demo(args) => train::demo(&args),
