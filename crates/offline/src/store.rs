@@ -50,7 +50,7 @@
 //!
 //! # Writing over a store
 //!
-//! [`write`] with [`WriteMode::CreateNew`] refuses an existing file or watermark: replacing a
+//! [`write()`] with [`WriteMode::CreateNew`] refuses an existing file or watermark: replacing a
 //! store resets its watermark and could re-issue used material. [`WriteMode::Replace`] is the
 //! explicit choice (`spdz triples --out DIR --force`).
 //!
@@ -156,7 +156,7 @@ pub enum StoreError {
         /// The store file.
         path: PathBuf,
     },
-    /// [`write`] in [`WriteMode::CreateNew`] found a store file or watermark already there.
+    /// [`write()`] in [`WriteMode::CreateNew`] found a store file or watermark already there.
     #[error("{path} already exists; refusing to overwrite a store (replace it explicitly)")]
     Exists {
         /// The existing file.
@@ -164,7 +164,7 @@ pub enum StoreError {
     },
 }
 
-/// Whether [`write`] may replace an existing store of the same party in the same folder.
+/// Whether [`write()`] may replace an existing store of the same party in the same folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteMode {
     /// Refuse ([`StoreError::Exists`]) if the store file or its watermark exists.
