@@ -1106,6 +1106,10 @@ mod tests {
             let mut with_magic = MAGIC.to_vec();
             with_magic.extend_from_slice(&bytes);
             let _ = parse(&with_magic, &[0u8; 32]);
+            // A spent record that is not intact is refused too, never accepted, never a panic.
+            let mut spent = SPENT_MAGIC.to_vec();
+            spent.extend_from_slice(&bytes);
+            prop_assert!(parse(&spent, &[0u8; 32]).is_err());
         }
     }
 }
