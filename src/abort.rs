@@ -233,6 +233,18 @@ mod tests {
     }
 
     #[test]
+    fn spent_preprocessing_is_refused_preprocessing() {
+        assert_eq!(
+            AbortKind::from(&OfflineError::Spent),
+            AbortKind::PreprocessingExhausted
+        );
+        let err = OfflineError::Store(spdz_offline::StoreError::Spent {
+            path: "party-0.spdzprep".into(),
+        });
+        assert_eq!(AbortKind::from(&err), AbortKind::PreprocessingExhausted);
+    }
+
+    #[test]
     fn nested_errors_keep_their_check() {
         let err = OfflineError::Ot(OtError::OtConsistencyFailed);
         assert_eq!(AbortKind::from(&err), AbortKind::OtConsistencyFailed);

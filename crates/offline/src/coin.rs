@@ -72,7 +72,7 @@ impl Drop for CoinToss {
 
 impl CoinToss {
     /// Round 1: samples our seed; returns the state and the commitment to broadcast.
-    /// With `cheat` = [`Cheat::CoinSeedMismatch`] (feature `adversarial`), the opening in round
+    /// With `cheat` = `Cheat::CoinSeedMismatch` (feature `adversarial`), the opening in round
     /// 2 will carry a different seed; every other value (and `None`) runs honestly.
     pub fn start<R: rand_core::CryptoRng + ?Sized>(
         party: PartyId,

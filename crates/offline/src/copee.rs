@@ -77,7 +77,7 @@ impl<F: MascotField> Sender<F> {
     /// Extend, steps 1, 2 and 4: returns this party's additive share of x·Δ_B (that is, −t)
     /// and the message u (k·m field elements, position l first).
     ///
-    /// With `cheat` = [`crate::Cheat::CopeeInconsistentInput`] (feature `adversarial`), the
+    /// With `cheat` = `Cheat::CopeeInconsistentInput` (feature `adversarial`), the
     /// first input uses x + 1 in every position l ≠ 0; every other value (and `None`) runs
     /// honestly.
     pub fn extend(&mut self, x: &[F], cheat: Option<crate::Cheat>) -> (Vec<F>, Vec<u8>) {

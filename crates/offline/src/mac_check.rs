@@ -68,7 +68,7 @@ impl<F: Field> MacCheck<F> {
     /// Steps 1–2: combines the opened values and MAC shares with the public coefficients
     /// drawn from `coins` (ignored when `opened.len() <= 1`).
     ///
-    /// `cheat` applies [`Cheat::WrongMacShare`] (for [`CheckKind::Mac`] only).
+    /// `cheat` applies `Cheat::WrongMacShare` (feature `adversarial`) (for [`CheckKind::Mac`] only).
     ///
     /// # Errors
     ///
@@ -155,7 +155,7 @@ pub struct MacCommitted<F: Field> {
     sigma: F,
     own: Commitment,
     nonce: Nonce,
-    /// A cheat to apply when opening (only [`Cheat::MacCheckOpenDifferent`] acts here).
+    /// A cheat to apply when opening (only `Cheat::MacCheckOpenDifferent` acts here).
     cheat: Option<Cheat>,
 }
 

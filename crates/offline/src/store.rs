@@ -37,6 +37,24 @@
 //! [`FileStore`] writes the new watermark — to a temporary file, fsync, rename, fsync of the
 //! directory — *before* it returns material. A crash after the write and before the use loses
 //! that material (never reuses it); a torn write is detected by the checksum.
+//!
+//! # Spent stores
+//!
+//! After an abort a cheater may know the global MAC key α (a failed Π_MACCheck reveals
+//! Σ_honest α_i·δ), so the store must never be used again. [`Preprocessing::mark_spent`] on a
+//! [`FileStore`] wipes the memory copy, replaces the watermark by a *spent watermark* (magic
+//! `SPDZSPNT`, version, the file's tag, SHA-256 of those) and overwrites the file in place
+//! with zeros and then a *spent record*: magic `SPDZSPNT`, version, E, L, field name, n, party,
+//! session, key fingerprint, the old tag, and a SHA-256 of all that — no key and no material.
+//! Either record alone makes [`FileStore::open`] and [`verify`] return [`StoreError::Spent`].
+//!
+//! # Writing over a store
+//!
+//! [`write()`] with [`WriteMode::CreateNew`] refuses an existing file or watermark: replacing a
+//! store resets its watermark and could re-issue used material. [`WriteMode::Replace`] is the
+//! explicit choice (`spdz triples --out DIR --force`).
+//!
+//! The layout is pinned in `papers/mascot.md` ("Store format") for independent readers.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -138,7 +156,7 @@ pub enum StoreError {
         /// The store file.
         path: PathBuf,
     },
-    /// [`write`] in [`WriteMode::CreateNew`] found a store file or watermark already there.
+    /// [`write()`] in [`WriteMode::CreateNew`] found a store file or watermark already there.
     #[error("{path} already exists; refusing to overwrite a store (replace it explicitly)")]
     Exists {
         /// The existing file.
@@ -146,7 +164,7 @@ pub enum StoreError {
     },
 }
 
-/// Whether [`write`] may replace an existing store of the same party in the same folder.
+/// Whether [`write()`] may replace an existing store of the same party in the same folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteMode {
     /// Refuse ([`StoreError::Exists`]) if the store file or its watermark exists.
@@ -1088,6 +1106,10 @@ mod tests {
             let mut with_magic = MAGIC.to_vec();
             with_magic.extend_from_slice(&bytes);
             let _ = parse(&with_magic, &[0u8; 32]);
+            // A spent record that is not intact is refused too, never accepted, never a panic.
+            let mut spent = SPENT_MAGIC.to_vec();
+            spent.extend_from_slice(&bytes);
+            prop_assert!(parse(&spent, &[0u8; 32]).is_err());
         }
     }
 }

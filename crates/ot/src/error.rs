@@ -106,5 +106,7 @@ impl OtCheat {
 /// has no values, so every `Option<OtCheat>` is `None` and no code path deviates from the
 /// protocol; the deviations themselves are compiled out.
 #[cfg(not(feature = "adversarial"))]
+// `non_exhaustive` as with the feature, so that turning it on breaks no downstream match.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OtCheat {}
