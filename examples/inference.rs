@@ -18,8 +18,7 @@ async fn main() -> Result<(), spdz::online::OnlineError> {
         let bias = b.input_fixed(0, (me == 0).then(|| vec![BIAS]), 1);
         let x = b.input_fixed(1, (me == 1).then(|| RECORD.to_vec()), 4);
         let score = (&w * &x).sum() + bias;
-        let zero = &score - &score;
-        let positive = score.gt(&zero);
+        let positive = score.is_positive();
         b.reveal_to(1, &score);
         b.reveal_to(1, &positive);
     })

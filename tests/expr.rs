@@ -68,7 +68,7 @@ async fn depth_d_takes_d_beaver_rounds_whatever_the_width() {
                     .map(|e| {
                         let f: i128 = [3, 3, 4][e];
                         (0..w)
-                            .map(|i| [i as i128 + 1, 2, 3][e] * f.pow(d as u32))
+                            .map(|i| [i as i128 + 1, 2, 3][e] * f.pow(u32::try_from(d).unwrap()))
                             .sum()
                     })
                     .collect();

@@ -11,7 +11,7 @@
 //! Locally (`spdz stats --data a.csv,b.csv,...`) every party's task reads only its own file's
 //! rows; deployed (`spdz party --config FILE stats --data mine.csv ...`) each process has one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -105,7 +105,7 @@ fn usage(e: impl std::fmt::Display) -> Failure {
 
 /// Loads one party's file and prepares its rows for `plan` (exit 2 on any bad cell or a value
 /// beyond the input range).
-pub(crate) fn prepare(path: &PathBuf, opts: &StatsOpts) -> Result<(Local, Plan), Failure> {
+pub(crate) fn prepare(path: &Path, opts: &StatsOpts) -> Result<(Local, Plan), Failure> {
     let table = Table::load(path).map_err(|e| usage(&e))?;
     let file = path.display().to_string();
     let columns: Vec<String> = if opts.columns.is_empty() {
@@ -138,7 +138,11 @@ pub(crate) fn prepare(path: &PathBuf, opts: &StatsOpts) -> Result<(Local, Plan),
             .map(str::parse)
             .collect::<Result<_, _>>()
             .map_err(|_| usage(format!("--histogram {h:?}: edges must be numbers")))?;
-        if edges.len() < 2 || edges.windows(2).any(|w| !(w[0] < w[1])) {
+        if edges.len() < 2
+            || edges
+                .windows(2)
+                .any(|w| w[0].partial_cmp(&w[1]) != Some(core::cmp::Ordering::Less))
+        {
             return Err(usage(format!(
                 "--histogram {h:?}: at least two increasing edges"
             )));

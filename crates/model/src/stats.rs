@@ -98,7 +98,10 @@ impl StatsSpec {
             || matches!(self.reveal, Reveal::To(p) if p >= n)
             || self.reveal == Reveal::None
             || self.histograms.iter().any(|(c, e)| {
-                *c >= self.columns || e.len() < 2 || e.windows(2).any(|w| !(w[0] < w[1]))
+                *c >= self.columns
+                    || e.len() < 2
+                    || e.windows(2)
+                        .any(|w| w[0].partial_cmp(&w[1]) != Some(core::cmp::Ordering::Less))
             });
         if bad {
             return Err(StatsError::ApiMisuse {
@@ -394,7 +397,7 @@ fn finish(
 /// run (`x` row-major, `d` values per row).
 #[must_use]
 pub fn plain_stats(x: &[f64], d: usize, histograms: &[(usize, Vec<f64>)]) -> Stats {
-    let rows = if d == 0 { 0 } else { x.len() / d };
+    let rows = x.len().checked_div(d).unwrap_or(0);
     let sum: Vec<f64> = (0..d)
         .map(|c| (0..rows).map(|r| x[r * d + c]).sum())
         .collect();

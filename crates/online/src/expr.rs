@@ -78,6 +78,8 @@ enum Op {
     Repeat(usize),
     /// `[[x = 0]]` as an integer bit.
     IsZero(usize),
+    /// `[[x < 0]]` as an integer bit.
+    IsNegative(usize),
     Add(usize, usize),
     Sub(usize, usize),
     Neg(usize),
@@ -98,7 +100,12 @@ impl Op {
     fn nonlinear(&self) -> bool {
         matches!(
             self,
-            Op::Mul(..) | Op::FxMul(..) | Op::Lt(..) | Op::Eq(..) | Op::IsZero(..)
+            Op::Mul(..)
+                | Op::FxMul(..)
+                | Op::Lt(..)
+                | Op::Eq(..)
+                | Op::IsZero(..)
+                | Op::IsNegative(..)
         )
     }
 }
@@ -159,7 +166,8 @@ fn push(g: &Rc<RefCell<Graph>>, op: Op, len: usize, kind: Kind) -> Expr {
         | Op::AddConst(a, _)
         | Op::Sum(a)
         | Op::Repeat(a)
-        | Op::IsZero(a) => gr.nodes[*a].level,
+        | Op::IsZero(a)
+        | Op::IsNegative(a) => gr.nodes[*a].level,
     } + usize::from(op.nonlinear());
     gr.nodes.push(Node {
         op,
@@ -317,6 +325,19 @@ impl Expr {
         push(&self.g, Op::IsZero(self.id), l, Kind::Int)
     }
 
+    /// `[[self < 0]]` element-wise, as integer bits (needs `|x| < 2^(k−1)`).
+    #[must_use]
+    pub fn is_negative(&self) -> Expr {
+        let (l, _) = self.node();
+        push(&self.g, Op::IsNegative(self.id), l, Kind::Int)
+    }
+
+    /// `[[self > 0]]` element-wise, as integer bits.
+    #[must_use]
+    pub fn is_positive(&self) -> Expr {
+        (-self).is_negative()
+    }
+
     /// `[[self < other]]` element-wise, as integer bits (needs `|x − y| < 2^(k−1)`).
     #[must_use]
     pub fn lt(&self, other: &Expr) -> Expr {
@@ -414,7 +435,8 @@ impl Add<i64> for Expr {
 impl Sub<i64> for &Expr {
     type Output = Expr;
     fn sub(self, c: i64) -> Expr {
-        self + c.wrapping_neg()
+        let (l, k) = self.node();
+        push(&self.g, Op::AddConst(self.id, c.wrapping_neg()), l, k)
     }
 }
 impl Sub<i64> for Expr {
@@ -457,6 +479,7 @@ impl Circuit {
                 Op::InputFixed { owner, .. } => fx.cost_input_fixed(*owner, n.len),
                 Op::InputUint { owner, bits, .. } => fx.cost_input_uint(*owner, n.len, *bits),
                 Op::IsZero(..) => fx.cost_eqz() * n.len,
+                Op::IsNegative(..) => fx.cost_ltz() * n.len,
                 Op::Mul(..) => Budget::triples(n.len),
                 Op::FxMul(..) => fx.cost_fx_mul() * n.len,
                 Op::Lt(..) => fx.cost_ltz() * n.len,
@@ -563,6 +586,7 @@ impl Circuit {
             Lt,
             Eq,
             IsZero,
+            IsNegative,
         }
         for batch in [
             Batch::Mul,
@@ -570,6 +594,7 @@ impl Circuit {
             Batch::Lt,
             Batch::Eq,
             Batch::IsZero,
+            Batch::IsNegative,
         ] {
             let mut ids = Vec::new();
             let mut lhs = Vec::new();
@@ -584,6 +609,7 @@ impl Circuit {
                     Op::Lt(x, y) => (Batch::Lt, x, y),
                     Op::Eq(x, y) => (Batch::Eq, x, y),
                     Op::IsZero(x) => (Batch::IsZero, x, x),
+                    Op::IsNegative(x) => (Batch::IsNegative, x, x),
                     _ => continue,
                 };
                 if b == batch {
@@ -602,6 +628,7 @@ impl Circuit {
                 Batch::Lt => party.lt(&l, &r).await?,
                 Batch::Eq => party.eq(&l, &r).await?,
                 Batch::IsZero => party.eqz(&l).await?,
+                Batch::IsNegative => party.ltz(&l).await?,
             };
             let mut at = 0;
             for id in ids {
