@@ -33,6 +33,21 @@ enum Job {
     Triples(JobArgs),
     /// MASCOT triples, then online multiplications (as `spdz mul`).
     Mul(JobArgs),
+    /// Federated statistics over this party's rows and the others' (as `spdz stats`).
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// This party's CSV file (the same columns at every party).
+    #[arg(long)]
+    data: PathBuf,
+    #[command(flatten)]
+    opts: crate::stats::StatsOpts,
+    /// Make THIS party deviate in the online phase (`online-*`, a rehearsal of an attack).
+    #[cfg(feature = "adversarial")]
+    #[arg(long)]
+    cheat: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +84,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let (me, n) = (setup.me, setup.parties.len());
     let job_args = match &args.job {
         Job::Triples(a) | Job::Mul(a) => a,
+        Job::Stats(s) => return run_stats(setup, s),
     };
     if job_args.count == 0 || job_args.batch == 0 {
         return Err(Failure::Usage(anyhow::anyhow!(
@@ -135,6 +151,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
                 let made = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
                 triples::print_summary(&view, start.elapsed().as_secs_f64(), &[made.report], &[]);
             }
+            Job::Stats(_) => {}
             Job::Mul(_) => {
                 let job = mul::Job {
                     params,
@@ -148,6 +165,53 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         }
         if let Err(e) = links.close().await {
             // The result is already printed; a peer that is slow to close does not change it.
+            tracing::debug!(error = %e, "closing the links");
+        }
+        Ok(())
+    })
+}
+
+/// `spdz party ... stats`: this party's file only; the row counts and the job's digest are
+/// exchanged with the peers before any preprocessing.
+fn run_stats(setup: spdz_net::TlsSetup, args: &StatsArgs) -> Result<(), Failure> {
+    let me = setup.me;
+    let (local, plan) = crate::stats::prepare(&args.data, &args.opts)?;
+    #[cfg(feature = "adversarial")]
+    let cheat = match &args.cheat {
+        None => None,
+        Some(name) => Some((
+            name.strip_prefix("online-")
+                .and_then(spdz_online::Cheat::from_name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("{name}: not an online cheat")))?,
+            me,
+        )),
+    };
+    #[cfg(not(feature = "adversarial"))]
+    let cheat = None;
+    let job = crate::stats::Job {
+        locals: std::sync::Arc::new(vec![local]),
+        own: Some(0),
+        plan: plan.clone(),
+        threads: args.opts.threads(),
+        offline_batch: args.opts.offline_batch(),
+        cheat,
+        progress: None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    runtime.block_on(async {
+        let transport = TlsTransport::connect(setup)
+            .await
+            .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
+        let links = transport.clone();
+        let report = job
+            .run(transport)
+            .await
+            .map_err(|k| report_aborts(&[(me, k)], args.opts.json))?;
+        crate::stats::print(&plan, &[report], None, args.opts.json);
+        if let Err(e) = links.close().await {
             tracing::debug!(error = %e, "closing the links");
         }
         Ok(())

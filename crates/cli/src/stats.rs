@@ -61,6 +61,15 @@ pub(crate) struct StatsOpts {
     pub(crate) json: bool,
 }
 
+impl StatsOpts {
+    pub(crate) fn threads(&self) -> u16 {
+        self.threads
+    }
+    pub(crate) fn offline_batch(&self) -> usize {
+        self.offline_batch
+    }
+}
+
 /// Arguments of `spdz stats`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {

@@ -148,3 +148,80 @@ fn a_cheater_at_every_seat_gives_exit_3_and_no_statistics() {
         }
     }
 }
+
+fn free_ports(n: usize) -> Vec<String> {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().to_string())
+        .collect()
+}
+
+/// Three `spdz party ... stats` processes over mutual TLS, each given only its own file, get
+/// the statistics of the local run; one cheating process makes the other two exit 3.
+#[test]
+fn deployed_stats_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = files(dir.path());
+    let paths: Vec<&str> = data.split(',').collect();
+    let hosts = free_ports(3).join(",");
+    let out = spdz(&[
+        "keygen",
+        "--parties",
+        "3",
+        "--hosts",
+        &hosts,
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = |cheater: Option<usize>| -> Vec<Output> {
+        let children: Vec<_> = (0..3)
+            .map(|me| {
+                let config = dir.path().join(format!("party{me}.toml"));
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_spdz"));
+                cmd.args(["party", "--config", config.to_str().unwrap(), "stats"])
+                    .args(["--data", paths[me], "--columns", "a,b", "--json"]);
+                if cheater == Some(me) {
+                    cmd.args(["--cheat", "online-shift-epsilon"]);
+                }
+                cmd.stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect()
+    };
+    let local = spdz(&["stats", "--data", &data, "--columns", "a,b", "--json"]);
+    let want: Value = serde_json::from_slice(&local.stdout).unwrap();
+    for out in run(None) {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["statistics"], want["statistics"]);
+    }
+    let outs = run(Some(1));
+    for (me, out) in outs.iter().enumerate() {
+        if me != 1 {
+            assert_eq!(
+                out.status.code(),
+                Some(3),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
