@@ -127,13 +127,7 @@ async fn fixed_party(
     for j in 0..n {
         need = need + fx.cost_input_fixed(j, N);
     }
-    let params = Params {
-        triples: need.triples,
-        squares: need.squares,
-        bits: need.bits,
-        input_masks: need.max_input_masks(),
-        ..Params::default()
-    };
+    let params = need.mascot_params();
     let mut rng = ChaCha20Rng::seed_from_u64(200 + me as u64);
     let (prep, _report) = generate::<Fp, _, _>(&t, &params, None, &mut rng).await?;
     let mut p = Party::new(t, prep, &mut rng)?;

@@ -272,13 +272,9 @@ impl crate::local::PartyJob for Job {
         };
         let budget = stats_budget(&FixedParams::default(), &spec).map_err(|e| stats_abort(&e))?;
         let params = Params {
-            triples: budget.triples,
-            squares: budget.squares,
-            bits: budget.bits,
-            input_masks: budget.max_input_masks(),
             batch_size: self.offline_batch,
             threads: usize::from(self.threads),
-            ..Params::default()
+            ..budget.mascot_params()
         };
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
         let start = Instant::now();

@@ -81,6 +81,19 @@ impl Budget {
     pub fn max_input_masks(&self) -> usize {
         self.input_masks.iter().copied().max().unwrap_or(0)
     }
+
+    /// MASCOT's parameters for exactly this budget (`spdz_offline::generate`; the other
+    /// parameters at their defaults: override batch size, workers or τ with struct update).
+    #[must_use]
+    pub fn mascot_params(&self) -> spdz_offline::Params {
+        spdz_offline::Params {
+            triples: self.triples,
+            squares: self.squares,
+            bits: self.bits,
+            input_masks: self.max_input_masks(),
+            ..spdz_offline::Params::default()
+        }
+    }
 }
 
 impl AddAssign<&Budget> for Budget {

@@ -42,7 +42,7 @@ use std::rc::Rc;
 
 use spdz_field::{Field, Fp};
 use spdz_net::{MemoryTransport, PartyId, Transport};
-use spdz_offline::{Params, Preprocessing, generate};
+use spdz_offline::{Preprocessing, generate};
 
 use crate::budget::Budget;
 use crate::error::OnlineError;
@@ -707,13 +707,7 @@ where
             what: "run_local: the parties built different circuits",
         });
     }
-    let params = Params {
-        triples: need.triples,
-        squares: need.squares,
-        bits: need.bits,
-        input_masks: need.max_input_masks(),
-        ..Params::default()
-    };
+    let params = need.mascot_params();
     let mut handles = Vec::with_capacity(n);
     for (t, circuit) in MemoryTransport::mesh(n).into_iter().zip(circuits) {
         let params = params.clone();
