@@ -30,6 +30,7 @@ use spdz_online::{Budget, FixedParams, Party};
 
 use crate::exit::Failure;
 use crate::local::{TransportKind, honest_aborts, report_aborts, run_local};
+use crate::mul::{AnyCheat, parse_cheat};
 use crate::progress::Phases;
 
 /// The bundled breast cancer data (`data/breast_cancer.csv`, see `data/README.md`), compiled
@@ -76,6 +77,13 @@ pub(crate) struct TrainOpts {
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`):
+    /// every honest party must abort and nothing is released (exit 3).
+    #[arg(long, value_parser = crate::mul::cheat_names(), requires = "cheater")]
+    cheat: Option<String>,
+    /// The id of the cheating party (0-based), with `--cheat`.
+    #[arg(long, requires = "cheat")]
+    cheater: Option<usize>,
 }
 
 /// Arguments of `spdz train`.
@@ -408,6 +416,7 @@ struct Job {
     cfg: TrainConfig,
     reveal: Reveal,
     locals: Arc<Vec<Local>>,
+    cheat: Option<(AnyCheat, PartyId)>,
     /// Party 0's offline triples and training batches, for the bar.
     progress: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>,
 }
@@ -429,19 +438,27 @@ impl crate::local::PartyJob for Job {
             (Some((a, b)), 0) => (Some(Arc::clone(a)), Some(Arc::clone(b))),
             _ => (None, None),
         };
+        let cheat = self.cheat.and_then(|(c, who)| (who == me).then_some(c));
+        let offline_cheat = match cheat {
+            Some(AnyCheat::Offline(c)) => Some(c),
+            _ => None,
+        };
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
         let start = Instant::now();
         let (prep, report) = generate_with_progress::<Fp, _, _>(
             &transport,
             &self.params,
-            None,
+            offline_cheat,
             &mut rng,
             offline_counter,
         )
         .await
         .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
-        let party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        if let Some(AnyCheat::Online(c)) = cheat {
+            party = party.with_cheat(c);
+        }
         let before = party.transport().stats();
         let start = Instant::now();
         let (party, trained) = train(
@@ -490,6 +507,19 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<(), Failure> {
 fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let n = setup.layout.parties();
     let (cfg, reveal) = config(opts, n)?;
+    let cheat = match (opts.cheat.as_deref(), opts.cheater) {
+        (Some(name), Some(who)) => {
+            if who >= n {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--cheater {who} is not a party id (0..{n})"
+                )));
+            }
+            let c = parse_cheat(name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
+            Some((c, who))
+        }
+        _ => None,
+    };
     let fixed = FixedParams::default();
     let budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
         .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
@@ -517,13 +547,19 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         cfg,
         reveal,
         locals: Arc::new(setup.locals.clone()),
+        cheat,
         progress: bar.as_ref().map(|b| (b.counter(0), b.counter(1))),
     };
     let outcomes = run_local(opts.transport, n, job)?;
     drop(bar);
-    let aborts = honest_aborts(&outcomes, None);
+    let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
     if !aborts.is_empty() {
         return Err(report_aborts(&aborts, opts.json));
+    }
+    if let Some((c, who)) = cheat {
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "cheat {c:?} by party {who} was not detected"
+        )));
     }
     let reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
     if reports.iter().any(|r| r.consumed != budget) {

@@ -200,3 +200,36 @@ fn three_classes_one_vs_rest_with_mascot() {
     assert_eq!(out.status.code(), Some(2), "labels 2 in a binary run");
     assert!(stderr(&out).contains("a.csv:4:3:"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_cheating_party_makes_every_honest_party_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", &separable(12, 0));
+    let b = write(dir.path(), "b.csv", &separable(10, 5));
+    let data = format!("{},{}", a.display(), b.display());
+    for (cheat, reason) in [
+        ("online-wrong-share-on-open", "MacCheckFailed"),
+        ("online-equivocate-input", "BroadcastInconsistent"),
+    ] {
+        let out = spdz(&[
+            "train",
+            "--data",
+            &data,
+            "--epochs",
+            "1",
+            "--batch",
+            "8",
+            "--cheat",
+            cheat,
+            "--cheater",
+            "1",
+            "--json",
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{cheat}: {}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["aborted"][0]["party"], 0, "{v}");
+        assert_eq!(v["aborted"][0]["reason"], reason, "{v}");
+        assert!(v.get("secure_test_accuracy").is_none());
+    }
+}
