@@ -15,4 +15,7 @@ pub mod secure;
 
 pub use data::{DataError, Dataset, LabelSpec, Table};
 pub use plain::{Model, Multiclass, Sigmoid, Standardizer, TrainConfig};
-pub use secure::{Layout, LocalData, ModelError, Reveal, Trained, input_cost, training_budget};
+pub use secure::{
+    Layout, LocalData, ModelError, Reveal, Trained, infer, inference_budget, input_cost,
+    training_budget,
+};

@@ -36,7 +36,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use spdz_field::Fp;
+use spdz_field::{Field, Fp};
 use spdz_net::{PartyId, Transport};
 use spdz_offline::Preprocessing;
 use spdz_online::{Budget, FixedParams, OnlineError, Party, Shared};
@@ -501,6 +501,89 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
             standardizer,
         },
     ))
+}
+
+/// The preprocessing of [`infer`]: `owner` inputs `rows` rows of `features` standardised
+/// features, scored against a binary model in shares, the predicted labels revealed to
+/// `owner` only.
+///
+/// # Errors
+/// [`ModelError::ApiMisuse`] for parameters without room for the comparisons.
+pub fn inference_budget(
+    params: &FixedParams,
+    rows: usize,
+    features: usize,
+    owner: PartyId,
+) -> Result<Budget, ModelError> {
+    let cmp = compare_params(params)?;
+    Ok(input_cost(params, owner, rows * features)
+        + Budget::triples(rows * (features + 1))
+        + params.cost_trunc(FORWARD_BITS) * rows
+        + cmp.cost_ltz() * rows
+        + Budget::input_masks(owner, rows))
+}
+
+/// Secure inference: party `owner` inputs `rows` standardised rows (`x`, `Some` only at the
+/// owner), scored against the binary model `weights` (this party's shares from
+/// [`Trained::shares`], at [`weight_frac_bits`]); neither the model nor the rows are opened.
+/// The predicted labels (`score > 0`, as 0/1) are revealed to `owner` only, after the checks.
+/// Every party calls it with the same public sizes.
+///
+/// # Errors
+/// [`ModelError::ApiMisuse`] for sizes that do not fit; [`ModelError::Online`] for any
+/// failure of the online phase (an abort releases nothing).
+pub async fn infer<T: Transport, P: Preprocessing<Fp>>(
+    mut party: Party<T, P, Fp>,
+    weights: &Shared<Fp>,
+    owner: PartyId,
+    x: Option<&[f64]>,
+    rows: usize,
+) -> Result<(Party<T, P, Fp>, Option<Vec<usize>>), ModelError> {
+    let w1 = weights.len();
+    let d = w1.saturating_sub(1);
+    if w1 < 2 || owner >= party.parties() || rows == 0 {
+        return Err(ModelError::ApiMisuse {
+            what: "inference needs a binary model, a party as owner and rows",
+        });
+    }
+    if (party.id() == owner) != x.is_some() || x.is_some_and(|x| x.len() != rows * d) {
+        return Err(ModelError::ApiMisuse {
+            what: "rows must be given (rows × features) exactly at the owner",
+        });
+    }
+    let params = party.fixed_params();
+    let cmp = compare_params(&params)?;
+    let xs = party.input_fixed(owner, x, rows * d).await?;
+    let ones = party.public_fixed(&vec![1.0; rows])?;
+    // Row i of [x, 1] against w: element (i, j).
+    let cat = Shared::concat(&[&xs, &ones]);
+    let xi: Vec<usize> = (0..rows * w1)
+        .map(|t| {
+            let (i, j) = (t / w1, t % w1);
+            if j < d { i * d + j } else { rows * d + i }
+        })
+        .collect();
+    let wi: Vec<usize> = (0..rows * w1).map(|t| t % w1).collect();
+    let prod = party.mul(&cat.gather(&xi), &weights.gather(&wi)).await?;
+    let z4: Vec<Shared<Fp>> = (0..rows).map(|i| prod.slice(i * w1, w1).sum()).collect();
+    let z4 = Shared::concat(&z4.iter().collect::<Vec<_>>());
+    let z = party
+        .trunc_pr(&z4, FORWARD_BITS, weight_frac_bits(&params))
+        .await?;
+    party = party.with_fixed_params(cmp);
+    let neg = party.ltz(&z).await;
+    party = party.with_fixed_params(params);
+    let neg = neg?;
+    // label = 1 − [z < 0]
+    let label = party.add_public_scalar(&(-&neg), Fp::ONE)?;
+    let out = party.reveal_to(owner, &label).await?;
+    let labels = out.map(|o| {
+        o.values()
+            .iter()
+            .map(|v| usize::from(*v == Fp::ONE))
+            .collect()
+    });
+    Ok((party, labels))
 }
 
 /// Opened weights at `bits` fractional bits as reals.
