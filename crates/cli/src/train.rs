@@ -23,7 +23,9 @@ use spdz_model::data::{DataError, Dataset, LabelSpec, Table, split_rows};
 use spdz_model::plain::{
     Model, Multiclass, Sigmoid, Standardizer, TrainConfig, batches, train as plain_train,
 };
-use spdz_model::secure::{Layout, LocalData, ModelError, Reveal, train, training_budget};
+use spdz_model::secure::{
+    Layout, LocalData, ModelError, Reveal, infer, inference_budget, train, training_budget,
+};
 use spdz_net::{PartyId, Transport};
 use spdz_offline::{Params, generate_with_progress};
 use spdz_online::{Budget, FixedParams, Party};
@@ -404,6 +406,8 @@ struct PartyReport {
     online_bytes: u64,
     online_rounds: u64,
     weights: Option<Vec<f64>>,
+    /// Party 0's labels from secure inference on the test rows.
+    inferred: Option<Vec<usize>>,
     standardizer: Standardizer,
     consumed: Budget,
 }
@@ -417,6 +421,9 @@ struct Job {
     reveal: Reveal,
     locals: Arc<Vec<Local>>,
     cheat: Option<(AnyCheat, PartyId)>,
+    /// Test rows (raw) that party 0 scores by secure inference after training, and their
+    /// count (public); rows partition, binary only.
+    infer: Option<(Arc<Vec<f64>>, usize)>,
     /// Party 0's offline triples and training batches, for the bar.
     progress: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>,
 }
@@ -475,6 +482,16 @@ impl crate::local::PartyJob for Job {
         )
         .await
         .map_err(|e| model_abort(&e))?;
+        let (party, inferred) = match &self.infer {
+            Some((raw, rows)) => {
+                // Party 0 standardises its rows with the public pooled statistics.
+                let x = (me == 0).then(|| trained.standardizer.apply(raw));
+                infer(party, &trained.shares, 0, x.as_deref(), *rows)
+                    .await
+                    .map_err(|e| model_abort(&e))?
+            }
+            None => (party, None),
+        };
         let online_seconds = start.elapsed().as_secs_f64();
         let after = party.transport().stats();
         Ok(PartyReport {
@@ -488,6 +505,7 @@ impl crate::local::PartyJob for Job {
                 .saturating_sub(before.total.bytes_sent),
             online_rounds: after.rounds_total.saturating_sub(before.rounds_total),
             weights: trained.weights,
+            inferred,
             standardizer: trained.standardizer,
             consumed: party.consumed().clone(),
         })
@@ -521,8 +539,17 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         _ => None,
     };
     let fixed = FixedParams::default();
-    let budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
+    let mut budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
         .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    // Secure inference of the test rows by party 0 (rows partition, binary).
+    let infer_rows = match (&setup.layout, &setup.test) {
+        (Layout::Rows { .. }, Some(t)) if setup.classes == 2 => Some(t.rows()),
+        _ => None,
+    };
+    if let Some(rows) = infer_rows {
+        budget += &inference_budget(&fixed, rows, setup.features.len(), 0)
+            .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    }
     let params = Params {
         triples: budget.triples,
         squares: budget.squares,
@@ -548,6 +575,9 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         reveal,
         locals: Arc::new(setup.locals.clone()),
         cheat,
+        infer: infer_rows
+            .zip(setup.test.as_ref())
+            .map(|(rows, t)| (Arc::new(t.x().to_vec()), rows)),
         progress: bar.as_ref().map(|b| (b.counter(0), b.counter(1))),
     };
     let outcomes = run_local(opts.transport, n, job)?;
@@ -616,7 +646,20 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         ),
         _ => (None, None, None),
     };
+    let inferred_acc = match (
+        reports.first().and_then(|r| r.inferred.as_ref()),
+        &setup.test,
+    ) {
+        (Some(labels), Some(t)) => {
+            let right = labels.iter().zip(t.y()).filter(|(a, b)| a == b).count();
+            #[allow(clippy::cast_precision_loss)]
+            let a = right as f64 / t.rows().max(1) as f64;
+            Some(a)
+        }
+        _ => None,
+    };
     let summary = Summary {
+        inferred_acc,
         setup: &setup,
         cfg: &cfg,
         reveal,
@@ -645,6 +688,8 @@ struct Summary<'a> {
     secure_train_acc: Option<f64>,
     secure_test_acc: Option<f64>,
     max_dw: Option<f64>,
+    /// Accuracy of secure inference on the test rows (labels revealed to party 0).
+    inferred_acc: Option<f64>,
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -712,6 +757,7 @@ impl Summary<'_> {
                     "online_seconds": online_seconds,
                     "per_party": per_party,
                     "secure_test_accuracy": self.secure_test_acc,
+                    "secure_inference_test_accuracy": self.inferred_acc,
                     "plaintext_test_accuracy": self.plain_test_acc,
                     "secure_train_accuracy": self.secure_train_acc,
                     "plaintext_train_accuracy": self.plain_train_acc,
@@ -750,6 +796,12 @@ impl Summary<'_> {
             pct(self.secure_train_acc),
             pct(Some(self.plain_train_acc))
         );
+        if self.inferred_acc.is_some() {
+            println!(
+                "    test, secure inference {:>9}   (model in shares, test rows input by party 0, labels to party 0 only)",
+                pct(self.inferred_acc)
+            );
+        }
         if let Some(dw) = self.max_dw {
             println!("    max |w_secure − w_plaintext| = {dw:.5}");
         }

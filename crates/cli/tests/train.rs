@@ -124,6 +124,10 @@ fn small_rows_run_with_mascot_matches_plaintext() {
     assert_eq!(v["parties"], 2);
     assert_eq!(v["train_rows"], 22);
     assert_eq!(v["secure_test_accuracy"], v["plaintext_test_accuracy"]);
+    assert_eq!(
+        v["secure_inference_test_accuracy"],
+        v["secure_test_accuracy"]
+    );
     assert!(v["max_weight_difference"].as_f64().unwrap() < 0.005, "{v}");
     assert!(v["preprocessing"]["triples"].as_u64().unwrap() > 0);
     assert!(v["offline_seconds"].as_f64().unwrap() > 0.0);
