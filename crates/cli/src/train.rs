@@ -24,7 +24,8 @@ use spdz_model::plain::{
     Model, Multiclass, Sigmoid, Standardizer, TrainConfig, batches, train as plain_train,
 };
 use spdz_model::secure::{
-    Layout, LocalData, ModelError, Reveal, infer, inference_budget, train, training_budget,
+    Layout, LocalData, ModelError, Reveal, agree, infer, inference_budget, session_digest, train,
+    training_budget,
 };
 use spdz_net::{PartyId, Transport};
 use spdz_offline::{Params, generate_with_progress};
@@ -143,6 +144,8 @@ struct Setup {
     source: String,
     /// Number of classes.
     classes: usize,
+    /// Each party's header digest (rows partition; `None` for columns).
+    headers: Vec<Option<[u8; 32]>>,
 }
 
 fn data_error(e: &DataError) -> Failure {
@@ -202,6 +205,7 @@ fn test_set(
 
 fn setup_rows(
     parts: Vec<Dataset>,
+    headers: Vec<Option<[u8; 32]>>,
     test: Option<Dataset>,
     source: String,
 ) -> Result<Setup, Failure> {
@@ -224,6 +228,7 @@ fn setup_rows(
         test,
         source,
         classes: pooled.classes(),
+        headers,
     })
 }
 
@@ -272,7 +277,8 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                 )?),
                 None => None,
             };
-            setup_rows(parts, test, source)
+            let headers = tables.iter().map(|t| Some(t.header_digest())).collect();
+            setup_rows(parts, headers, test, source)
         }
         Partition::Columns => {
             let label = args.label.clone().unwrap_or_else(|| "label".to_string());
@@ -345,6 +351,7 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                 test,
                 source,
                 classes,
+                headers: vec![None; tables.len()],
             })
         }
     }
@@ -355,8 +362,10 @@ fn setup_demo(parties: usize) -> Result<Setup, Failure> {
         Table::parse("breast_cancer.csv (bundled)", BREAST_CANCER).map_err(|e| data_error(&e))?;
     let d = Dataset::from_table(&t, &LabelSpec::default()).map_err(|e| data_error(&e))?;
     let split = split_rows(&d, parties).map_err(|e| data_error(&e))?;
+    let headers = vec![Some(t.header_digest()); parties];
     setup_rows(
         split.parties,
+        headers,
         Some(split.test),
         format!("bundled breast_cancer.csv, {parties} parties (row i is test iff i % 5 == 4)"),
     )
@@ -424,6 +433,9 @@ struct Job {
     /// Test rows (raw) that party 0 scores by secure inference after training, and their
     /// count (public); rows partition, binary only.
     infer: Option<(Arc<Vec<f64>>, usize)>,
+    /// Each party's session digest (its file's header, the layout and the configuration),
+    /// compared between the parties before any preprocessing.
+    digests: Arc<Vec<[u8; 32]>>,
     /// Party 0's offline triples and training batches, for the bar.
     progress: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>,
 }
@@ -431,6 +443,8 @@ struct Job {
 fn model_abort(e: &ModelError) -> AbortKind {
     match e {
         ModelError::Online(e) => AbortKind::from(e),
+        ModelError::Net(e) => AbortKind::from(e),
+        ModelError::SessionMismatch { from } => AbortKind::ParamsMismatch { from: *from },
         _ => AbortKind::ApiMisuse,
     }
 }
@@ -450,6 +464,11 @@ impl crate::local::PartyJob for Job {
             Some(AnyCheat::Offline(c)) => Some(c),
             _ => None,
         };
+        // Refused before any preprocessing: other columns or other training parameters.
+        let digest = self.digests.get(me).ok_or(AbortKind::ApiMisuse)?;
+        agree(&transport, digest)
+            .await
+            .map_err(|e| model_abort(&e))?;
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
         let start = Instant::now();
         let (prep, report) = generate_with_progress::<Fp, _, _>(
@@ -575,6 +594,13 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         reveal,
         locals: Arc::new(setup.locals.clone()),
         cheat,
+        digests: Arc::new(
+            setup
+                .headers
+                .iter()
+                .map(|h| session_digest(h.as_ref(), &setup.layout, setup.classes, &cfg, reveal))
+                .collect(),
+        ),
         infer: infer_rows
             .zip(setup.test.as_ref())
             .map(|(rows, t)| (Arc::new(t.x().to_vec()), rows)),

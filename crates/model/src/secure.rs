@@ -72,6 +72,90 @@ pub enum ModelError {
         /// What was wrong.
         what: &'static str,
     },
+    /// A peer runs with other columns (its file's header digest), another layout or other
+    /// training parameters ([`agree`]); found before any preprocessing.
+    #[error("party {from} runs with other columns or training parameters")]
+    SessionMismatch {
+        /// The peer whose digest differs.
+        from: PartyId,
+    },
+    /// The transport failed during [`agree`].
+    #[error(transparent)]
+    Net(#[from] spdz_net::NetError),
+}
+
+/// Step tag of [`agree`] (the model crate's range `0x04xx_xxxx`).
+pub const STEP_AGREE: u32 = 0x0400_0001;
+
+/// SHA-256 over everything the parties of a training run must share: the header digest of
+/// the party's file (rows partition: every party's file has the same columns; `None` for the
+/// columns partition, where each party's columns differ), the layout, the classes, the
+/// configuration and where the model goes.
+#[must_use]
+pub fn session_digest(
+    header: Option<&[u8; 32]>,
+    layout: &Layout,
+    classes: usize,
+    cfg: &TrainConfig,
+    reveal: Reveal,
+) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"spdz-model session v1");
+    h.update(header.copied().unwrap_or([0; 32]));
+    let put = |h: &mut Sha256, v: usize| h.update((v as u64).to_le_bytes());
+    match layout {
+        Layout::Rows { rows, features } => {
+            h.update([0]);
+            put(&mut h, *features);
+            put(&mut h, rows.len());
+            rows.iter().for_each(|&r| put(&mut h, r));
+        }
+        Layout::Columns {
+            rows,
+            features,
+            label_owner,
+        } => {
+            h.update([1]);
+            put(&mut h, *rows);
+            put(&mut h, *label_owner);
+            put(&mut h, features.len());
+            features.iter().for_each(|&f| put(&mut h, f));
+        }
+    }
+    put(&mut h, classes);
+    put(&mut h, cfg.epochs);
+    put(&mut h, cfg.batch);
+    h.update(cfg.lr.to_le_bytes());
+    h.update(cfg.sigmoid.name().as_bytes());
+    h.update([u8::from(cfg.multiclass == Multiclass::OneVsRest)]);
+    match reveal {
+        Reveal::All => h.update([0]),
+        Reveal::To(p) => {
+            h.update([1]);
+            put(&mut h, p);
+        }
+        Reveal::None => h.update([2]),
+    }
+    h.finalize().into()
+}
+
+/// Compares this party's [`session_digest`] with every peer's (one exchange), so that files
+/// with other columns or runs with other parameters are refused before any preprocessing (as
+/// MASCOT's `generate` does for its parameters).
+///
+/// # Errors
+/// [`ModelError::SessionMismatch`] naming the first peer whose digest differs;
+/// [`ModelError::Net`] if the exchange fails.
+pub async fn agree<T: Transport>(transport: &T, digest: &[u8; 32]) -> Result<(), ModelError> {
+    let me = transport.id();
+    let all = transport
+        .exchange_all(spdz_net::Step::new(STEP_AGREE), digest.to_vec())
+        .await?;
+    match (0..all.len()).find(|&j| j != me && all[j].as_slice() != digest.as_slice()) {
+        Some(from) => Err(ModelError::SessionMismatch { from }),
+        None => Ok(()),
+    }
 }
 
 /// Who holds what (public; identical at every party).

@@ -361,3 +361,52 @@ fn secure_inference_matches_the_model_on_the_test_rows() {
     );
     assert_eq!(agree, expected.len());
 }
+
+/// Parties whose files have other columns (or who run other parameters) are refused by the
+/// digest exchange before any preprocessing.
+#[test]
+fn session_digests_must_agree() {
+    use spdz_model::data::header_digest;
+    use spdz_model::secure::{ModelError, agree, session_digest};
+    let layout = Layout::Rows {
+        rows: vec![10, 10, 10],
+        features: 2,
+    };
+    let cfg = TrainConfig::default();
+    let good = header_digest(&["a".into(), "b".into(), "label".into()]);
+    let bad = header_digest(&["b".into(), "a".into(), "label".into()]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let results = runtime.block_on(async {
+        let mesh = MemoryTransport::mesh(3);
+        let mut tasks = Vec::new();
+        for (i, t) in mesh.into_iter().enumerate() {
+            let h = if i == 2 { bad } else { good };
+            let d = session_digest(Some(&h), &layout, 2, &cfg, Reveal::All);
+            tasks.push(tokio::spawn(async move { agree(&t, &d).await }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert!(matches!(
+        results[0],
+        Err(ModelError::SessionMismatch { from: 2 })
+    ));
+    assert!(matches!(
+        results[1],
+        Err(ModelError::SessionMismatch { from: 2 })
+    ));
+    assert!(matches!(
+        results[2],
+        Err(ModelError::SessionMismatch { from: 0 })
+    ));
+    let other = TrainConfig { epochs: 9, ..cfg };
+    assert_ne!(
+        session_digest(Some(&good), &layout, 2, &cfg, Reveal::All),
+        session_digest(Some(&good), &layout, 2, &other, Reveal::All)
+    );
+}
