@@ -34,6 +34,7 @@ use spdz_online::{Budget, FixedParams, Party};
 use crate::exit::Failure;
 use crate::local::{TransportKind, honest_aborts, report_aborts, run_local};
 use crate::mul::{AnyCheat, parse_cheat};
+use crate::predict::ModelFile;
 use crate::progress::Phases;
 
 /// The bundled breast cancer data (`data/breast_cancer.csv`, see `data/README.md`), compiled
@@ -87,6 +88,11 @@ pub(crate) struct TrainOpts {
     /// The id of the cheating party (0-based), with `--cheat`.
     #[arg(long, requires = "cheat")]
     cheater: Option<usize>,
+    /// Write the revealed model (features, standardisation, weights) to DIR/model.json, for
+    /// `spdz predict` (not with `--reveal-model none`: kept-in-shares files are not written
+    /// yet).
+    #[arg(long)]
+    model_out: Option<PathBuf>,
 }
 
 /// Arguments of `spdz train`.
@@ -544,6 +550,11 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<(), Failure> {
 fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let n = setup.layout.parties();
     let (cfg, reveal) = config(opts, n)?;
+    if opts.model_out.is_some() && reveal == Reveal::None {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--model-out writes a revealed model; with --reveal-model none the model stays in shares (kept-in-shares files are not supported yet)"
+        )));
+    }
     let cheat = match (opts.cheat.as_deref(), opts.cheater) {
         (Some(name), Some(who)) => {
             if who >= n {
@@ -684,7 +695,19 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         }
         _ => None,
     };
+    let model_file = match (&opts.model_out, &secure, &secure_st) {
+        (Some(dir), Some(m), Some(st)) => {
+            let who = match reveal {
+                Reveal::To(p) => format!("party {p}"),
+                _ => "all parties".to_string(),
+            };
+            let file = ModelFile::new(&setup.features, st, m, cfg.sigmoid.name(), who);
+            Some(file.write(dir)?.display().to_string())
+        }
+        _ => None,
+    };
     let summary = Summary {
+        model_file,
         inferred_acc,
         setup: &setup,
         cfg: &cfg,
@@ -716,6 +739,8 @@ struct Summary<'a> {
     max_dw: Option<f64>,
     /// Accuracy of secure inference on the test rows (labels revealed to party 0).
     inferred_acc: Option<f64>,
+    /// Where `--model-out` wrote the model.
+    model_file: Option<String>,
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -788,6 +813,7 @@ impl Summary<'_> {
                     "secure_train_accuracy": self.secure_train_acc,
                     "plaintext_train_accuracy": self.plain_train_acc,
                     "max_weight_difference": self.max_dw,
+                    "model_file": self.model_file,
                 })
             );
             return;
@@ -830,6 +856,9 @@ impl Summary<'_> {
         }
         if let Some(dw) = self.max_dw {
             println!("    max |w_secure − w_plaintext| = {dw:.5}");
+        }
+        if let Some(f) = &self.model_file {
+            println!("  model written to {f}");
         }
         println!(
             "  offline (MASCOT)  {offline_seconds:>8.2} s   online (SPDZ) {online_seconds:>8.2} s   over {}",

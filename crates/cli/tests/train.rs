@@ -119,9 +119,31 @@ fn small_rows_run_with_mascot_matches_plaintext() {
         "2",
         "--batch",
         "8",
+        "--model-out",
+        &dir.path().join("m").display().to_string(),
         "--json",
     ]);
     assert_eq!(v["parties"], 2);
+    // The written model scores the test file as the summary said.
+    let model = v["model_file"].as_str().unwrap().to_string();
+    let p = run_json(&[
+        "predict",
+        "--model",
+        &model,
+        "--data",
+        &t.display().to_string(),
+        "--json",
+    ]);
+    assert_eq!(p["rows"], 15);
+    assert_eq!(p["accuracy"], v["secure_test_accuracy"]);
+    let out = spdz(&[
+        "predict",
+        "--model",
+        &t.display().to_string(),
+        "--data",
+        &t.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a CSV is not a model file");
     assert_eq!(v["train_rows"], 22);
     assert_eq!(v["secure_test_accuracy"], v["plaintext_test_accuracy"]);
     assert_eq!(

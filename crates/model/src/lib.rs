@@ -4,9 +4,12 @@
 //! |---|---|
 //! | [`data`] | CSV tables, labelled datasets, the train/test split rule, row and column partitions |
 //! | [`plain`] | the plaintext `f64` trainer (the same algorithm as the secure one) |
-//! | [`secure`] | secure training on `spdz_online::Party`, its preprocessing budget |
+//! | [`secure`] | secure training and inference on `spdz_online::Party`, their preprocessing budgets, the parties' agreement on columns and parameters |
 //!
-//! The crate uses only `spdz-online`'s public API (design §3).
+//! The crate uses only `spdz-online`'s public API (design §3), plus `spdz-field` for the
+//! encoding, `spdz-net` for the `Transport` bound and `spdz-offline` for the `Preprocessing`
+//! trait bound (not re-exported by `spdz-online`). Costs, accuracy and the choices made are in
+//! `papers/model.md`.
 #![forbid(unsafe_code)]
 
 pub mod data;
