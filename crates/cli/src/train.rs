@@ -593,8 +593,16 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         None
     } else {
         Phases::start(&[
-            (budget.triples, "offline: MASCOT triples (bits follow)"),
-            (total_batches, "online: training batches"),
+            (
+                budget.triples,
+                "offline: MASCOT triples",
+                "offline: MASCOT random bits and input masks (not counted)",
+            ),
+            (
+                total_batches,
+                "online: training batches",
+                "online: output, checks, secure inference",
+            ),
         ])
     };
     let job = Job {
