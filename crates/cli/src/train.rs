@@ -115,6 +115,10 @@ pub(crate) struct Args {
     /// N output rows).
     #[arg(long, default_value = "binary")]
     classes: String,
+    /// The declared input range: every feature must satisfy |x| ≤ BOUND (a file with a value
+    /// beyond it is refused, exit 2, with its line and column).
+    #[arg(long)]
+    input_bound: Option<f64>,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -162,12 +166,29 @@ fn load(path: &Path) -> Result<Table, Failure> {
     Table::load(path).map_err(|e| data_error(&e))
 }
 
-fn spec(label: Option<String>, classes: usize) -> LabelSpec {
+fn spec(label: Option<String>, classes: usize, bound: Option<f64>) -> LabelSpec {
     LabelSpec {
         label,
         classes,
-        bound: None,
+        bound,
     }
+}
+
+/// Every cell of a label-less table within `|x| ≤ bound`.
+fn check_bound(t: &Table, bound: Option<f64>) -> Result<(), Failure> {
+    let Some(bound) = bound else { return Ok(()) };
+    for r in 0..t.rows() {
+        if let Some(j) = t.row(r).iter().position(|v| v.abs() > bound) {
+            return Err(data_error(&DataError::OutOfBound {
+                file: t.name().to_string(),
+                line: r + 2,
+                column: j + 1,
+                name: t.columns()[j].clone(),
+                bound,
+            }));
+        }
+    }
+    Ok(())
 }
 
 fn parse_classes(s: &str) -> Result<usize, Failure> {
@@ -194,7 +215,8 @@ fn test_set(
         || t.columns().last().cloned().unwrap_or_default(),
         str::to_string,
     );
-    let ds = Dataset::from_table(&t, &spec(Some(label), classes)).map_err(|e| data_error(&e))?;
+    let ds =
+        Dataset::from_table(&t, &spec(Some(label), classes, None)).map_err(|e| data_error(&e))?;
     let idx = features
         .iter()
         .map(|f| {
@@ -271,7 +293,9 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
             }
             let parts = tables
                 .iter()
-                .map(|t| Dataset::from_table(t, &spec(args.label.clone(), classes)))
+                .map(|t| {
+                    Dataset::from_table(t, &spec(args.label.clone(), classes, args.input_bound))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| data_error(&e))?;
             let test = match &args.test {
@@ -310,11 +334,15 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                     }));
                 }
                 let (names, x, labels) = if i == owner {
-                    let d = Dataset::from_table(t, &spec(Some(label.clone()), classes))
-                        .map_err(|e| data_error(&e))?;
+                    let d = Dataset::from_table(
+                        t,
+                        &spec(Some(label.clone()), classes, args.input_bound),
+                    )
+                    .map_err(|e| data_error(&e))?;
                     y = d.y().to_vec();
                     (d.features().to_vec(), d.x().to_vec(), Some(d.y().to_vec()))
                 } else {
+                    check_bound(t, args.input_bound)?;
                     (
                         t.columns().to_vec(),
                         (0..rows).flat_map(|r| t.row(r).to_vec()).collect(),

@@ -60,6 +60,16 @@ fn bad_cell_is_exit_2_with_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nan.csv:2:2:"), "{}", stderr(&out));
 
+    let out = spdz(&[
+        "train",
+        "--data",
+        &format!("{},{}", good.display(), good.display()),
+        "--input-bound",
+        "2.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("good.csv:2:1:"), "{}", stderr(&out));
+
     let label = write(dir.path(), "label.csv", "a,b,label\n1,2,0\n1,2,3\n");
     let out = spdz(&[
         "train",
