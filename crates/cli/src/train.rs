@@ -465,7 +465,7 @@ struct Job {
     locals: Arc<Vec<Local>>,
     cheat: Option<(AnyCheat, PartyId)>,
     /// Test rows (raw) that party 0 scores by secure inference after training, and their
-    /// count (public); rows partition, binary only.
+    /// count (public); rows partition.
     infer: Option<(Arc<Vec<f64>>, usize)>,
     /// Each party's session digest (its file's header, the layout and the configuration),
     /// compared between the parties before any preprocessing.
@@ -539,7 +539,7 @@ impl crate::local::PartyJob for Job {
             Some((raw, rows)) => {
                 // Party 0 standardises its rows with the public pooled statistics.
                 let x = (me == 0).then(|| trained.standardizer.apply(raw));
-                infer(party, &trained.shares, 0, x.as_deref(), *rows)
+                infer(party, &trained.shares, self.classes, 0, x.as_deref(), *rows)
                     .await
                     .map_err(|e| model_abort(&e))?
             }
@@ -601,11 +601,11 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
     // Secure inference of the test rows by party 0 (rows partition, binary).
     let infer_rows = match (&setup.layout, &setup.test) {
-        (Layout::Rows { .. }, Some(t)) if setup.classes == 2 => Some(t.rows()),
+        (Layout::Rows { .. }, Some(t)) => Some(t.rows()),
         _ => None,
     };
     if let Some(rows) = infer_rows {
-        budget += &inference_budget(&fixed, rows, setup.features.len(), 0)
+        budget += &inference_budget(&fixed, rows, setup.features.len(), setup.classes, 0)
             .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
     }
     let params = Params {

@@ -219,6 +219,8 @@ fn three_classes_one_vs_rest_with_mascot() {
         &format!("{},{}", a.display(), a.display()),
         "--classes",
         "3",
+        "--test",
+        &a.display().to_string(),
         "--epochs",
         "1",
         "--batch",
@@ -226,6 +228,11 @@ fn three_classes_one_vs_rest_with_mascot() {
         "--json",
     ]);
     assert_eq!(v["classes"], 3);
+    // Secure argmax inference labels = the revealed model's predictions.
+    assert_eq!(
+        v["secure_inference_test_accuracy"],
+        v["secure_test_accuracy"]
+    );
     assert_eq!(v["secure_train_accuracy"], v["plaintext_train_accuracy"]);
     assert!(v["max_weight_difference"].as_f64().unwrap() < 0.005, "{v}");
     let out = spdz(&[

@@ -587,9 +587,18 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
     ))
 }
 
+/// Comparisons of two scores (`|difference| < 2^16`) in the multiclass argmax.
+fn argmax_params(params: &FixedParams) -> Result<FixedParams, ModelError> {
+    FixedParams::new(params.frac_bits(), COMPARE_BITS + 1, params.stat_bits()).map_err(|_| {
+        ModelError::ApiMisuse {
+            what: "fixed-point parameters leave no room for the comparisons",
+        }
+    })
+}
+
 /// The preprocessing of [`infer`]: `owner` inputs `rows` rows of `features` standardised
-/// features, scored against a binary model in shares, the predicted labels revealed to
-/// `owner` only.
+/// features, scored against a model of `classes` classes in shares, the predicted labels
+/// revealed to `owner` only.
 ///
 /// # Errors
 /// [`ModelError::ApiMisuse`] for parameters without room for the comparisons.
@@ -597,21 +606,29 @@ pub fn inference_budget(
     params: &FixedParams,
     rows: usize,
     features: usize,
+    classes: usize,
     owner: PartyId,
 ) -> Result<Budget, ModelError> {
-    let cmp = compare_params(params)?;
+    let k = outputs(classes);
+    let decide = if k == 1 {
+        compare_params(params)?.cost_ltz() * rows
+    } else {
+        // A tournament: K − 1 comparisons and 2 products each per row.
+        (argmax_params(params)?.cost_ltz() + Budget::triples(2)) * (rows * (k - 1))
+    };
     Ok(input_cost(params, owner, rows * features)
-        + Budget::triples(rows * (features + 1))
-        + params.cost_trunc(FORWARD_BITS) * rows
-        + cmp.cost_ltz() * rows
+        + Budget::triples(rows * k * (features + 1))
+        + params.cost_trunc(FORWARD_BITS) * (rows * k)
+        + decide
         + Budget::input_masks(owner, rows))
 }
 
 /// Secure inference: party `owner` inputs `rows` standardised rows (`x`, `Some` only at the
-/// owner), scored against the binary model `weights` (this party's shares from
+/// owner), scored against the model `weights` of `classes` classes (this party's shares from
 /// [`Trained::shares`], at [`weight_frac_bits`]); neither the model nor the rows are opened.
-/// The predicted labels (`score > 0`, as 0/1) are revealed to `owner` only, after the checks.
-/// Every party calls it with the same public sizes.
+/// The predicted labels (binary: `score > 0`; more classes: the first highest score, by a
+/// tournament of secure comparisons) are revealed to `owner` only, after the checks. Every
+/// party calls it with the same public sizes.
 ///
 /// # Errors
 /// [`ModelError::ApiMisuse`] for sizes that do not fit; [`ModelError::Online`] for any
@@ -619,15 +636,17 @@ pub fn inference_budget(
 pub async fn infer<T: Transport, P: Preprocessing<Fp>>(
     mut party: Party<T, P, Fp>,
     weights: &Shared<Fp>,
+    classes: usize,
     owner: PartyId,
     x: Option<&[f64]>,
     rows: usize,
 ) -> Result<(Party<T, P, Fp>, Option<Vec<usize>>), ModelError> {
-    let w1 = weights.len();
+    let k = outputs(classes.max(2));
+    let w1 = weights.len() / k;
     let d = w1.saturating_sub(1);
-    if w1 < 2 || owner >= party.parties() || rows == 0 {
+    if classes < 2 || w1 < 2 || weights.len() != k * w1 || owner >= party.parties() || rows == 0 {
         return Err(ModelError::ApiMisuse {
-            what: "inference needs a binary model, a party as owner and rows",
+            what: "inference needs a model of its classes, a party as owner and rows",
         });
     }
     if (party.id() == owner) != x.is_some() || x.is_some_and(|x| x.len() != rows * d) {
@@ -637,34 +656,92 @@ pub async fn infer<T: Transport, P: Preprocessing<Fp>>(
     }
     let params = party.fixed_params();
     let cmp = compare_params(&params)?;
+    let cmp2 = argmax_params(&params)?;
     let xs = party.input_fixed(owner, x, rows * d).await?;
     let ones = party.public_fixed(&vec![1.0; rows])?;
-    // Row i of [x, 1] against w: element (i, j).
+    // Element (i, c, j): x_ij (x_i0..x_i(d−1), then 1) times w_cj.
     let cat = Shared::concat(&[&xs, &ones]);
-    let xi: Vec<usize> = (0..rows * w1)
+    let xi: Vec<usize> = (0..rows * k * w1)
         .map(|t| {
-            let (i, j) = (t / w1, t % w1);
+            let (i, j) = (t / (k * w1), t % w1);
             if j < d { i * d + j } else { rows * d + i }
         })
         .collect();
-    let wi: Vec<usize> = (0..rows * w1).map(|t| t % w1).collect();
+    let wi: Vec<usize> = (0..rows * k * w1).map(|t| t % (k * w1)).collect();
     let prod = party.mul(&cat.gather(&xi), &weights.gather(&wi)).await?;
-    let z4: Vec<Shared<Fp>> = (0..rows).map(|i| prod.slice(i * w1, w1).sum()).collect();
+    let z4: Vec<Shared<Fp>> = (0..rows * k)
+        .map(|t| prod.slice(t * w1, w1).sum())
+        .collect();
     let z4 = Shared::concat(&z4.iter().collect::<Vec<_>>());
     let z = party
         .trunc_pr(&z4, FORWARD_BITS, weight_frac_bits(&params))
         .await?;
-    party = party.with_fixed_params(cmp);
-    let neg = party.ltz(&z).await;
-    party = party.with_fixed_params(params);
-    let neg = neg?;
-    // label = 1 − [z < 0]
-    let label = party.add_public_scalar(&(-&neg), Fp::ONE)?;
+    let label = if k == 1 {
+        party = party.with_fixed_params(cmp);
+        let neg = party.ltz(&z).await;
+        party = party.with_fixed_params(params);
+        // label = 1 − [z < 0]
+        party.add_public_scalar(&(-&neg?), Fp::ONE)?
+    } else {
+        // Tournament over the classes: (score, index) pairs; the right one wins a pair only
+        // if its score is strictly higher (so ties keep the lower index, as in plaintext).
+        let mut cand: Vec<(Shared<Fp>, Shared<Fp>)> = (0..k)
+            .map(|c| {
+                let idx: Vec<usize> = (0..rows).map(|i| i * k + c).collect();
+                let c = Fp::from_u64(c as u64);
+                Ok((z.gather(&idx), party.public(&vec![c; rows])?))
+            })
+            .collect::<Result<_, ModelError>>()?;
+        while cand.len() > 1 {
+            let pairs = cand.len() / 2;
+            let diffs: Vec<Shared<Fp>> = (0..pairs)
+                .map(|p| &cand[2 * p].0 - &cand[2 * p + 1].0)
+                .collect();
+            party = party.with_fixed_params(cmp2);
+            let right = party
+                .ltz(&Shared::concat(&diffs.iter().collect::<Vec<_>>()))
+                .await;
+            party = party.with_fixed_params(params);
+            let right = right?;
+            let mut lhs = Vec::with_capacity(2 * pairs);
+            let mut rhs = Vec::with_capacity(2 * pairs);
+            for p in 0..pairs {
+                let b = right.slice(p * rows, rows);
+                let (l, r) = (&cand[2 * p], &cand[2 * p + 1]);
+                lhs.push(b.clone());
+                rhs.push(&r.0 - &l.0);
+                lhs.push(b);
+                rhs.push(&r.1 - &l.1);
+            }
+            let prod = party
+                .mul(
+                    &Shared::concat(&lhs.iter().collect::<Vec<_>>()),
+                    &Shared::concat(&rhs.iter().collect::<Vec<_>>()),
+                )
+                .await?;
+            let mut next = Vec::with_capacity(pairs + 1);
+            for p in 0..pairs {
+                let l = &cand[2 * p];
+                let ds = prod.slice(2 * p * rows, rows);
+                let di = prod.slice((2 * p + 1) * rows, rows);
+                next.push((&l.0 + &ds, &l.1 + &di));
+            }
+            if cand.len() % 2 == 1
+                && let Some(last) = cand.pop()
+            {
+                next.push(last);
+            }
+            cand = next;
+        }
+        cand.pop()
+            .map(|c| c.1)
+            .ok_or(ModelError::ApiMisuse { what: "no classes" })?
+    };
     let out = party.reveal_to(owner, &label).await?;
     let labels = out.map(|o| {
         o.values()
             .iter()
-            .map(|v| usize::from(*v == Fp::ONE))
+            .map(|v| usize::try_from(v.to_i128()).unwrap_or(usize::MAX))
             .collect()
     });
     Ok((party, labels))

@@ -83,7 +83,7 @@ fn run_with(
     let mut budget = training_budget(&FixedParams::default(), &layout, 2, &cfg, reveal).unwrap();
     let test_rows = split.test.rows();
     if infer_test {
-        budget += &inference_budget(&FixedParams::default(), test_rows, d, 0).unwrap();
+        budget += &inference_budget(&FixedParams::default(), test_rows, d, 2, 0).unwrap();
     }
     let test_raw = split.test.x().to_vec();
 
@@ -112,7 +112,7 @@ fn run_with(
                 if infer_test {
                     // Party 0 standardises its test rows with the public pooled statistics.
                     let x = (i == 0).then(|| trained.standardizer.apply(&test_raw));
-                    let (p, labels) = infer(party, &trained.shares, 0, x.as_deref(), test_rows)
+                    let (p, labels) = infer(party, &trained.shares, 2, 0, x.as_deref(), test_rows)
                         .await
                         .unwrap();
                     assert_eq!(labels.is_some(), i == 0);
@@ -266,7 +266,10 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
         rows: split.parties.iter().map(Dataset::rows).collect(),
         features: d,
     };
-    let budget = training_budget(&FixedParams::default(), &layout, 10, &cfg, Reveal::All).unwrap();
+    let test_rows = split.test.rows();
+    let budget = training_budget(&FixedParams::default(), &layout, 10, &cfg, Reveal::All).unwrap()
+        + inference_budget(&FixedParams::default(), test_rows, d, 10, 0).unwrap();
+    let test_raw = split.test.x().to_vec();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -282,6 +285,7 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
         let mut tasks = Vec::new();
         for (i, ((t, prep), (x, y))) in mesh.into_iter().zip(dealer).zip(locals).enumerate() {
             let layout = layout.clone();
+            let test_raw = test_raw.clone();
             tasks.push(tokio::spawn(async move {
                 let mut rng = ChaCha20Rng::seed_from_u64(200 + i as u64);
                 let party = Party::new(t, prep, &mut rng).unwrap();
@@ -292,7 +296,11 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
                 let (party, trained) = train(party, &layout, 10, local, &cfg, Reveal::All, None)
                     .await
                     .unwrap();
-                (party.consumed().clone(), trained)
+                let x = (i == 0).then(|| trained.standardizer.apply(&test_raw));
+                let (party, labels) = infer(party, &trained.shares, 10, 0, x.as_deref(), test_rows)
+                    .await
+                    .unwrap();
+                (party.consumed().clone(), trained, labels)
             }));
         }
         let mut out = Vec::new();
@@ -301,7 +309,7 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
         }
         out
     });
-    for (consumed, _) in &results {
+    for (consumed, _, _) in &results {
         assert_eq!(consumed, &budget);
     }
     let st = Standardizer::fit(train_set.x(), d);
@@ -328,6 +336,16 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
     );
     assert!((sa - pa).abs() <= 0.01 + 1e-9);
     assert!(dw < WEIGHT_TOLERANCE);
+    // Secure multiclass inference (argmax tournament) = the revealed model's predictions.
+    let inferred = results[0].2.clone().unwrap();
+    let expected: Vec<usize> = test_x.chunks_exact(d).map(|r| secure.predict(r)).collect();
+    let agree = inferred
+        .iter()
+        .zip(&expected)
+        .filter(|(a, b)| a == b)
+        .count();
+    eprintln!("digits secure inference: {agree}/{} agree", expected.len());
+    assert!(agree + 2 >= expected.len(), "{agree}/{}", expected.len());
 }
 
 /// Secure inference after secure training: party 0's test rows against the model in shares;
