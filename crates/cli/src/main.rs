@@ -10,6 +10,7 @@ mod keygen;
 mod local;
 mod mul;
 mod party;
+mod predict;
 mod progress;
 mod selftest;
 mod stats;
@@ -53,6 +54,9 @@ enum Command {
     /// The main job: 3 parties train on the bundled breast cancer data, secure accuracy
     /// beside the plaintext one.
     Demo(train::DemoArgs),
+    /// Score a CSV file with a model written by `spdz train --model-out` (in the clear, by
+    /// the party that learnt the model).
+    Predict(predict::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Command::Store(args) => store::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Demo(args) => train::demo(&args),
+        Command::Predict(args) => predict::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -65,7 +65,9 @@ impl Drop for Progress {
 
 /// One bar through consecutive phases (e.g. offline triples, then training batches), each
 /// with its own counter and length: the bar shows the latest phase whose counter has moved
-/// (the first one until then). Drawn on stderr when it is a terminal, nothing otherwise.
+/// (the first one until then), and a phase's `after` message once its counter is full and
+/// the next has not started (work nobody counts, e.g. MASCOT's bits after its triples).
+/// Drawn on stderr when it is a terminal, nothing otherwise.
 pub(crate) struct Phases {
     counters: Vec<Arc<AtomicUsize>>,
     stop: Arc<AtomicBool>,
@@ -74,7 +76,7 @@ pub(crate) struct Phases {
 
 impl Phases {
     /// Starts the bar, or returns `None` when stderr is not a terminal.
-    pub(crate) fn start(phases: &[(usize, &'static str)]) -> Option<Self> {
+    pub(crate) fn start(phases: &[(usize, &'static str, &'static str)]) -> Option<Self> {
         if !std::io::stderr().is_terminal() || phases.is_empty() {
             return None;
         }
@@ -89,22 +91,28 @@ impl Phases {
         ) {
             bar.set_style(style);
         }
-        let phases: Vec<(usize, &'static str)> = phases.to_vec();
+        let phases: Vec<(usize, &'static str, &'static str)> = phases.to_vec();
         let (cs, s) = (counters.clone(), Arc::clone(&stop));
         let thread = std::thread::spawn(move || {
-            let mut shown = usize::MAX;
+            let mut shown = (usize::MAX, false);
             while !s.load(Ordering::Relaxed) {
                 let current = (0..cs.len())
                     .rev()
                     .find(|&i| cs[i].load(Ordering::Relaxed) > 0)
                     .unwrap_or(0);
-                if current != shown {
-                    shown = current;
+                let done = cs[current].load(Ordering::Relaxed);
+                let full = done >= phases[current].0;
+                if (current, full) != shown {
+                    shown = (current, full);
                     bar.set_length(phases[current].0 as u64);
-                    bar.set_message(phases[current].1);
+                    bar.set_message(if full {
+                        phases[current].2
+                    } else {
+                        phases[current].1
+                    });
                     bar.reset_eta();
                 }
-                bar.set_position(cs[current].load(Ordering::Relaxed) as u64);
+                bar.set_position(done as u64);
                 std::thread::sleep(Duration::from_millis(100));
             }
             bar.finish_and_clear();

@@ -23,13 +23,18 @@ use spdz_model::data::{DataError, Dataset, LabelSpec, Table, split_rows};
 use spdz_model::plain::{
     Model, Multiclass, Sigmoid, Standardizer, TrainConfig, batches, train as plain_train,
 };
-use spdz_model::secure::{Layout, LocalData, ModelError, Reveal, train, training_budget};
+use spdz_model::secure::{
+    Layout, LocalData, ModelError, Reveal, agree, infer, inference_budget, session_digest, train,
+    training_budget,
+};
 use spdz_net::{PartyId, Transport};
 use spdz_offline::{Params, generate_with_progress};
 use spdz_online::{Budget, FixedParams, Party};
 
 use crate::exit::Failure;
 use crate::local::{TransportKind, honest_aborts, report_aborts, run_local};
+use crate::mul::{AnyCheat, parse_cheat};
+use crate::predict::ModelFile;
 use crate::progress::Phases;
 
 /// The bundled breast cancer data (`data/breast_cancer.csv`, see `data/README.md`), compiled
@@ -76,6 +81,18 @@ pub(crate) struct TrainOpts {
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`):
+    /// every honest party must abort and nothing is released (exit 3).
+    #[arg(long, value_parser = crate::mul::cheat_names(), requires = "cheater")]
+    cheat: Option<String>,
+    /// The id of the cheating party (0-based), with `--cheat`.
+    #[arg(long, requires = "cheat")]
+    cheater: Option<usize>,
+    /// Write the revealed model (features, standardisation, weights) to DIR/model.json, for
+    /// `spdz predict` (not with `--reveal-model none`: kept-in-shares files are not written
+    /// yet).
+    #[arg(long)]
+    model_out: Option<PathBuf>,
 }
 
 /// Arguments of `spdz train`.
@@ -98,6 +115,10 @@ pub(crate) struct Args {
     /// N output rows).
     #[arg(long, default_value = "binary")]
     classes: String,
+    /// The declared input range: every feature must satisfy |x| ≤ BOUND (a file with a value
+    /// beyond it is refused, exit 2, with its line and column).
+    #[arg(long)]
+    input_bound: Option<f64>,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -133,6 +154,8 @@ struct Setup {
     source: String,
     /// Number of classes.
     classes: usize,
+    /// Each party's header digest (rows partition; `None` for columns).
+    headers: Vec<Option<[u8; 32]>>,
 }
 
 fn data_error(e: &DataError) -> Failure {
@@ -143,12 +166,29 @@ fn load(path: &Path) -> Result<Table, Failure> {
     Table::load(path).map_err(|e| data_error(&e))
 }
 
-fn spec(label: Option<String>, classes: usize) -> LabelSpec {
+fn spec(label: Option<String>, classes: usize, bound: Option<f64>) -> LabelSpec {
     LabelSpec {
         label,
         classes,
-        bound: None,
+        bound,
     }
+}
+
+/// Every cell of a label-less table within `|x| ≤ bound`.
+fn check_bound(t: &Table, bound: Option<f64>) -> Result<(), Failure> {
+    let Some(bound) = bound else { return Ok(()) };
+    for r in 0..t.rows() {
+        if let Some(j) = t.row(r).iter().position(|v| v.abs() > bound) {
+            return Err(data_error(&DataError::OutOfBound {
+                file: t.name().to_string(),
+                line: r + 2,
+                column: j + 1,
+                name: t.columns()[j].clone(),
+                bound,
+            }));
+        }
+    }
+    Ok(())
 }
 
 fn parse_classes(s: &str) -> Result<usize, Failure> {
@@ -175,7 +215,8 @@ fn test_set(
         || t.columns().last().cloned().unwrap_or_default(),
         str::to_string,
     );
-    let ds = Dataset::from_table(&t, &spec(Some(label), classes)).map_err(|e| data_error(&e))?;
+    let ds =
+        Dataset::from_table(&t, &spec(Some(label), classes, None)).map_err(|e| data_error(&e))?;
     let idx = features
         .iter()
         .map(|f| {
@@ -192,6 +233,7 @@ fn test_set(
 
 fn setup_rows(
     parts: Vec<Dataset>,
+    headers: Vec<Option<[u8; 32]>>,
     test: Option<Dataset>,
     source: String,
 ) -> Result<Setup, Failure> {
@@ -214,6 +256,7 @@ fn setup_rows(
         test,
         source,
         classes: pooled.classes(),
+        headers,
     })
 }
 
@@ -250,7 +293,9 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
             }
             let parts = tables
                 .iter()
-                .map(|t| Dataset::from_table(t, &spec(args.label.clone(), classes)))
+                .map(|t| {
+                    Dataset::from_table(t, &spec(args.label.clone(), classes, args.input_bound))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| data_error(&e))?;
             let test = match &args.test {
@@ -262,7 +307,8 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                 )?),
                 None => None,
             };
-            setup_rows(parts, test, source)
+            let headers = tables.iter().map(|t| Some(t.header_digest())).collect();
+            setup_rows(parts, headers, test, source)
         }
         Partition::Columns => {
             let label = args.label.clone().unwrap_or_else(|| "label".to_string());
@@ -288,11 +334,15 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                     }));
                 }
                 let (names, x, labels) = if i == owner {
-                    let d = Dataset::from_table(t, &spec(Some(label.clone()), classes))
-                        .map_err(|e| data_error(&e))?;
+                    let d = Dataset::from_table(
+                        t,
+                        &spec(Some(label.clone()), classes, args.input_bound),
+                    )
+                    .map_err(|e| data_error(&e))?;
                     y = d.y().to_vec();
                     (d.features().to_vec(), d.x().to_vec(), Some(d.y().to_vec()))
                 } else {
+                    check_bound(t, args.input_bound)?;
                     (
                         t.columns().to_vec(),
                         (0..rows).flat_map(|r| t.row(r).to_vec()).collect(),
@@ -335,6 +385,7 @@ fn setup_train(args: &Args) -> Result<Setup, Failure> {
                 test,
                 source,
                 classes,
+                headers: vec![None; tables.len()],
             })
         }
     }
@@ -345,8 +396,10 @@ fn setup_demo(parties: usize) -> Result<Setup, Failure> {
         Table::parse("breast_cancer.csv (bundled)", BREAST_CANCER).map_err(|e| data_error(&e))?;
     let d = Dataset::from_table(&t, &LabelSpec::default()).map_err(|e| data_error(&e))?;
     let split = split_rows(&d, parties).map_err(|e| data_error(&e))?;
+    let headers = vec![Some(t.header_digest()); parties];
     setup_rows(
         split.parties,
+        headers,
         Some(split.test),
         format!("bundled breast_cancer.csv, {parties} parties (row i is test iff i % 5 == 4)"),
     )
@@ -396,6 +449,8 @@ struct PartyReport {
     online_bytes: u64,
     online_rounds: u64,
     weights: Option<Vec<f64>>,
+    /// Party 0's labels from secure inference on the test rows.
+    inferred: Option<Vec<usize>>,
     standardizer: Standardizer,
     consumed: Budget,
 }
@@ -408,6 +463,13 @@ struct Job {
     cfg: TrainConfig,
     reveal: Reveal,
     locals: Arc<Vec<Local>>,
+    cheat: Option<(AnyCheat, PartyId)>,
+    /// Test rows (raw) that party 0 scores by secure inference after training, and their
+    /// count (public); rows partition.
+    infer: Option<(Arc<Vec<f64>>, usize)>,
+    /// Each party's session digest (its file's header, the layout and the configuration),
+    /// compared between the parties before any preprocessing.
+    digests: Arc<Vec<[u8; 32]>>,
     /// Party 0's offline triples and training batches, for the bar.
     progress: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>,
 }
@@ -415,6 +477,8 @@ struct Job {
 fn model_abort(e: &ModelError) -> AbortKind {
     match e {
         ModelError::Online(e) => AbortKind::from(e),
+        ModelError::Net(e) => AbortKind::from(e),
+        ModelError::SessionMismatch { from } => AbortKind::ParamsMismatch { from: *from },
         _ => AbortKind::ApiMisuse,
     }
 }
@@ -429,19 +493,32 @@ impl crate::local::PartyJob for Job {
             (Some((a, b)), 0) => (Some(Arc::clone(a)), Some(Arc::clone(b))),
             _ => (None, None),
         };
+        let cheat = self.cheat.and_then(|(c, who)| (who == me).then_some(c));
+        let offline_cheat = match cheat {
+            Some(AnyCheat::Offline(c)) => Some(c),
+            _ => None,
+        };
+        // Refused before any preprocessing: other columns or other training parameters.
+        let digest = self.digests.get(me).ok_or(AbortKind::ApiMisuse)?;
+        agree(&transport, digest)
+            .await
+            .map_err(|e| model_abort(&e))?;
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
         let start = Instant::now();
         let (prep, report) = generate_with_progress::<Fp, _, _>(
             &transport,
             &self.params,
-            None,
+            offline_cheat,
             &mut rng,
             offline_counter,
         )
         .await
         .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
-        let party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        if let Some(AnyCheat::Online(c)) = cheat {
+            party = party.with_cheat(c);
+        }
         let before = party.transport().stats();
         let start = Instant::now();
         let (party, trained) = train(
@@ -458,6 +535,16 @@ impl crate::local::PartyJob for Job {
         )
         .await
         .map_err(|e| model_abort(&e))?;
+        let (party, inferred) = match &self.infer {
+            Some((raw, rows)) => {
+                // Party 0 standardises its rows with the public pooled statistics.
+                let x = (me == 0).then(|| trained.standardizer.apply(raw));
+                infer(party, &trained.shares, self.classes, 0, x.as_deref(), *rows)
+                    .await
+                    .map_err(|e| model_abort(&e))?
+            }
+            None => (party, None),
+        };
         let online_seconds = start.elapsed().as_secs_f64();
         let after = party.transport().stats();
         Ok(PartyReport {
@@ -471,6 +558,7 @@ impl crate::local::PartyJob for Job {
                 .saturating_sub(before.total.bytes_sent),
             online_rounds: after.rounds_total.saturating_sub(before.rounds_total),
             weights: trained.weights,
+            inferred,
             standardizer: trained.standardizer,
             consumed: party.consumed().clone(),
         })
@@ -490,9 +578,36 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<(), Failure> {
 fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let n = setup.layout.parties();
     let (cfg, reveal) = config(opts, n)?;
+    if opts.model_out.is_some() && reveal == Reveal::None {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--model-out writes a revealed model; with --reveal-model none the model stays in shares (kept-in-shares files are not supported yet)"
+        )));
+    }
+    let cheat = match (opts.cheat.as_deref(), opts.cheater) {
+        (Some(name), Some(who)) => {
+            if who >= n {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--cheater {who} is not a party id (0..{n})"
+                )));
+            }
+            let c = parse_cheat(name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
+            Some((c, who))
+        }
+        _ => None,
+    };
     let fixed = FixedParams::default();
-    let budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
+    let mut budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
         .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    // Secure inference of the test rows by party 0 (rows partition, binary).
+    let infer_rows = match (&setup.layout, &setup.test) {
+        (Layout::Rows { .. }, Some(t)) => Some(t.rows()),
+        _ => None,
+    };
+    if let Some(rows) = infer_rows {
+        budget += &inference_budget(&fixed, rows, setup.features.len(), setup.classes, 0)
+            .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    }
     let params = Params {
         triples: budget.triples,
         squares: budget.squares,
@@ -507,8 +622,16 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         None
     } else {
         Phases::start(&[
-            (budget.triples, "offline: MASCOT triples (bits follow)"),
-            (total_batches, "online: training batches"),
+            (
+                budget.triples,
+                "offline: MASCOT triples",
+                "offline: MASCOT random bits and input masks (not counted)",
+            ),
+            (
+                total_batches,
+                "online: training batches",
+                "online: output, checks, secure inference",
+            ),
         ])
     };
     let job = Job {
@@ -518,13 +641,29 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         cfg,
         reveal,
         locals: Arc::new(setup.locals.clone()),
+        cheat,
+        digests: Arc::new(
+            setup
+                .headers
+                .iter()
+                .map(|h| session_digest(h.as_ref(), &setup.layout, setup.classes, &cfg, reveal))
+                .collect(),
+        ),
+        infer: infer_rows
+            .zip(setup.test.as_ref())
+            .map(|(rows, t)| (Arc::new(t.x().to_vec()), rows)),
         progress: bar.as_ref().map(|b| (b.counter(0), b.counter(1))),
     };
     let outcomes = run_local(opts.transport, n, job)?;
     drop(bar);
-    let aborts = honest_aborts(&outcomes, None);
+    let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
     if !aborts.is_empty() {
         return Err(report_aborts(&aborts, opts.json));
+    }
+    if let Some((c, who)) = cheat {
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "cheat {c:?} by party {who} was not detected"
+        )));
     }
     let reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
     if reports.iter().any(|r| r.consumed != budget) {
@@ -581,7 +720,32 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         ),
         _ => (None, None, None),
     };
+    let inferred_acc = match (
+        reports.first().and_then(|r| r.inferred.as_ref()),
+        &setup.test,
+    ) {
+        (Some(labels), Some(t)) => {
+            let right = labels.iter().zip(t.y()).filter(|(a, b)| a == b).count();
+            #[allow(clippy::cast_precision_loss)]
+            let a = right as f64 / t.rows().max(1) as f64;
+            Some(a)
+        }
+        _ => None,
+    };
+    let model_file = match (&opts.model_out, &secure, &secure_st) {
+        (Some(dir), Some(m), Some(st)) => {
+            let who = match reveal {
+                Reveal::To(p) => format!("party {p}"),
+                _ => "all parties".to_string(),
+            };
+            let file = ModelFile::new(&setup.features, st, m, cfg.sigmoid.name(), who);
+            Some(file.write(dir)?.display().to_string())
+        }
+        _ => None,
+    };
     let summary = Summary {
+        model_file,
+        inferred_acc,
         setup: &setup,
         cfg: &cfg,
         reveal,
@@ -610,6 +774,10 @@ struct Summary<'a> {
     secure_train_acc: Option<f64>,
     secure_test_acc: Option<f64>,
     max_dw: Option<f64>,
+    /// Accuracy of secure inference on the test rows (labels revealed to party 0).
+    inferred_acc: Option<f64>,
+    /// Where `--model-out` wrote the model.
+    model_file: Option<String>,
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -677,10 +845,12 @@ impl Summary<'_> {
                     "online_seconds": online_seconds,
                     "per_party": per_party,
                     "secure_test_accuracy": self.secure_test_acc,
+                    "secure_inference_test_accuracy": self.inferred_acc,
                     "plaintext_test_accuracy": self.plain_test_acc,
                     "secure_train_accuracy": self.secure_train_acc,
                     "plaintext_train_accuracy": self.plain_train_acc,
                     "max_weight_difference": self.max_dw,
+                    "model_file": self.model_file,
                 })
             );
             return;
@@ -715,8 +885,17 @@ impl Summary<'_> {
             pct(self.secure_train_acc),
             pct(Some(self.plain_train_acc))
         );
+        if self.inferred_acc.is_some() {
+            println!(
+                "    test, secure inference {:>9}   (model in shares, test rows input by party 0, labels to party 0 only)",
+                pct(self.inferred_acc)
+            );
+        }
         if let Some(dw) = self.max_dw {
             println!("    max |w_secure − w_plaintext| = {dw:.5}");
+        }
+        if let Some(f) = &self.model_file {
+            println!("  model written to {f}");
         }
         println!(
             "  offline (MASCOT)  {offline_seconds:>8.2} s   online (SPDZ) {online_seconds:>8.2} s   over {}",

@@ -60,6 +60,16 @@ fn bad_cell_is_exit_2_with_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nan.csv:2:2:"), "{}", stderr(&out));
 
+    let out = spdz(&[
+        "train",
+        "--data",
+        &format!("{},{}", good.display(), good.display()),
+        "--input-bound",
+        "2.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("good.csv:2:1:"), "{}", stderr(&out));
+
     let label = write(dir.path(), "label.csv", "a,b,label\n1,2,0\n1,2,3\n");
     let out = spdz(&[
         "train",
@@ -119,11 +129,37 @@ fn small_rows_run_with_mascot_matches_plaintext() {
         "2",
         "--batch",
         "8",
+        "--model-out",
+        &dir.path().join("m").display().to_string(),
         "--json",
     ]);
     assert_eq!(v["parties"], 2);
+    // The written model scores the test file as the summary said.
+    let model = v["model_file"].as_str().unwrap().to_string();
+    let p = run_json(&[
+        "predict",
+        "--model",
+        &model,
+        "--data",
+        &t.display().to_string(),
+        "--json",
+    ]);
+    assert_eq!(p["rows"], 15);
+    assert_eq!(p["accuracy"], v["secure_test_accuracy"]);
+    let out = spdz(&[
+        "predict",
+        "--model",
+        &t.display().to_string(),
+        "--data",
+        &t.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a CSV is not a model file");
     assert_eq!(v["train_rows"], 22);
     assert_eq!(v["secure_test_accuracy"], v["plaintext_test_accuracy"]);
+    assert_eq!(
+        v["secure_inference_test_accuracy"],
+        v["secure_test_accuracy"]
+    );
     assert!(v["max_weight_difference"].as_f64().unwrap() < 0.005, "{v}");
     assert!(v["preprocessing"]["triples"].as_u64().unwrap() > 0);
     assert!(v["offline_seconds"].as_f64().unwrap() > 0.0);
@@ -183,6 +219,8 @@ fn three_classes_one_vs_rest_with_mascot() {
         &format!("{},{}", a.display(), a.display()),
         "--classes",
         "3",
+        "--test",
+        &a.display().to_string(),
         "--epochs",
         "1",
         "--batch",
@@ -190,6 +228,11 @@ fn three_classes_one_vs_rest_with_mascot() {
         "--json",
     ]);
     assert_eq!(v["classes"], 3);
+    // Secure argmax inference labels = the revealed model's predictions.
+    assert_eq!(
+        v["secure_inference_test_accuracy"],
+        v["secure_test_accuracy"]
+    );
     assert_eq!(v["secure_train_accuracy"], v["plaintext_train_accuracy"]);
     assert!(v["max_weight_difference"].as_f64().unwrap() < 0.005, "{v}");
     let out = spdz(&[
@@ -199,4 +242,37 @@ fn three_classes_one_vs_rest_with_mascot() {
     ]);
     assert_eq!(out.status.code(), Some(2), "labels 2 in a binary run");
     assert!(stderr(&out).contains("a.csv:4:3:"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_cheating_party_makes_every_honest_party_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", &separable(12, 0));
+    let b = write(dir.path(), "b.csv", &separable(10, 5));
+    let data = format!("{},{}", a.display(), b.display());
+    for (cheat, reason) in [
+        ("online-wrong-share-on-open", "MacCheckFailed"),
+        ("online-equivocate-input", "BroadcastInconsistent"),
+    ] {
+        let out = spdz(&[
+            "train",
+            "--data",
+            &data,
+            "--epochs",
+            "1",
+            "--batch",
+            "8",
+            "--cheat",
+            cheat,
+            "--cheater",
+            "1",
+            "--json",
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{cheat}: {}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["aborted"][0]["party"], 0, "{v}");
+        assert_eq!(v["aborted"][0]["reason"], reason, "{v}");
+        assert!(v.get("secure_test_accuracy").is_none());
+    }
 }

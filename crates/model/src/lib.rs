@@ -4,10 +4,13 @@
 //! |---|---|
 //! | [`data`] | CSV tables, labelled datasets, the train/test split rule, row and column partitions |
 //! | [`plain`] | the plaintext `f64` trainer (the same algorithm as the secure one) |
-//! | [`secure`] | secure training on `spdz_online::Party`, its preprocessing budget |
+//! | [`secure`] | secure training and inference on `spdz_online::Party`, their preprocessing budgets, the parties' agreement on columns and parameters |
 //! | [`stats`] | federated statistics (count, sum, mean, variance, min, max, histograms, covariance, correlation) |
 //!
-//! The crate uses only `spdz-online`'s public API (design §3).
+//! The crate uses only `spdz-online`'s public API (design §3), plus `spdz-field` for the
+//! encoding, `spdz-net` for the `Transport` bound and `spdz-offline` for the `Preprocessing`
+//! trait bound (not re-exported by `spdz-online`). Costs, accuracy and the choices made are in
+//! `papers/model.md`.
 #![forbid(unsafe_code)]
 
 pub mod data;
@@ -17,4 +20,7 @@ pub mod stats;
 
 pub use data::{DataError, Dataset, LabelSpec, Table};
 pub use plain::{Model, Multiclass, Sigmoid, Standardizer, TrainConfig};
-pub use secure::{Layout, LocalData, ModelError, Reveal, Trained, input_cost, training_budget};
+pub use secure::{
+    Layout, LocalData, ModelError, Reveal, Trained, infer, inference_budget, input_cost,
+    training_budget,
+};

@@ -10,7 +10,9 @@ use spdz_field::Fp;
 use spdz_insecure_test_dealer::insecure_dealer;
 use spdz_model::data::{Dataset, LabelSpec, column_blocks, split_rows};
 use spdz_model::plain::{Model, Sigmoid, Standardizer, TrainConfig, train as plain_train};
-use spdz_model::secure::{Layout, LocalData, Reveal, train, training_budget};
+use spdz_model::secure::{
+    Layout, LocalData, Reveal, infer, inference_budget, train, training_budget,
+};
 use spdz_net::MemoryTransport;
 use spdz_online::{FixedParams, Party};
 
@@ -28,11 +30,23 @@ struct Outcome {
     secure_acc: f64,
     plain_acc: f64,
     max_weight_diff: f64,
+    /// Secure inference on the test rows (input by party 0, labels revealed to party 0).
+    inferred: Option<Vec<usize>>,
 }
 
 /// Runs the secure trainer for `parties` parties on the rule's split, checks the budget
 /// against what every party consumed, and compares with the plaintext trainer.
 fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outcome {
+    run_with(parties, columns, cfg, reveal, false)
+}
+
+fn run_with(
+    parties: usize,
+    columns: bool,
+    cfg: TrainConfig,
+    reveal: Reveal,
+    infer_test: bool,
+) -> Outcome {
     let data = breast_cancer();
     let split = split_rows(&data, parties).unwrap();
     let train_set = Dataset::concat_rows(&split.parties).unwrap();
@@ -66,7 +80,12 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
             .collect();
         (layout, locals)
     };
-    let budget = training_budget(&FixedParams::default(), &layout, 2, &cfg, reveal).unwrap();
+    let mut budget = training_budget(&FixedParams::default(), &layout, 2, &cfg, reveal).unwrap();
+    let test_rows = split.test.rows();
+    if infer_test {
+        budget += &inference_budget(&FixedParams::default(), test_rows, d, 2, 0).unwrap();
+    }
+    let test_raw = split.test.x().to_vec();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -78,6 +97,7 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
         let mut tasks = Vec::new();
         for (i, ((t, prep), (x, y))) in mesh.into_iter().zip(dealer).zip(locals).enumerate() {
             let layout = layout.clone();
+            let test_raw = test_raw.clone();
             tasks.push(tokio::spawn(async move {
                 let mut rng = ChaCha20Rng::seed_from_u64(100 + i as u64);
                 let party = Party::new(t, prep, &mut rng).unwrap();
@@ -85,10 +105,21 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
                     x: &x,
                     y: y.as_deref(),
                 };
-                let (party, trained) = train(party, &layout, 2, local, &cfg, reveal, None)
+                let (mut party, trained) = train(party, &layout, 2, local, &cfg, reveal, None)
                     .await
                     .unwrap();
-                (party.consumed().clone(), trained)
+                let mut inferred = None;
+                if infer_test {
+                    // Party 0 standardises its test rows with the public pooled statistics.
+                    let x = (i == 0).then(|| trained.standardizer.apply(&test_raw));
+                    let (p, labels) = infer(party, &trained.shares, 2, 0, x.as_deref(), test_rows)
+                        .await
+                        .unwrap();
+                    assert_eq!(labels.is_some(), i == 0);
+                    party = p;
+                    inferred = labels;
+                }
+                (party.consumed().clone(), trained, inferred)
             }));
         }
         let mut out = Vec::new();
@@ -97,7 +128,7 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
         }
         out
     });
-    for (p, (consumed, _)) in results.iter().enumerate() {
+    for (p, (consumed, _, _)) in results.iter().enumerate() {
         assert_eq!(consumed, &budget, "party {p}: consumed ≠ planned budget");
     }
     let weights = match reveal {
@@ -105,7 +136,7 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
         _ => results[0].1.weights.clone().unwrap(),
     };
     if reveal == Reveal::All {
-        for (_, t) in &results {
+        for (_, t, _) in &results {
             assert_eq!(t.weights.as_ref(), Some(&weights));
         }
     }
@@ -131,6 +162,7 @@ fn run(parties: usize, columns: bool, cfg: TrainConfig, reveal: Reveal) -> Outco
         secure,
         plain,
         max_weight_diff,
+        inferred: results[0].2.clone(),
     }
 }
 
@@ -234,7 +266,10 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
         rows: split.parties.iter().map(Dataset::rows).collect(),
         features: d,
     };
-    let budget = training_budget(&FixedParams::default(), &layout, 10, &cfg, Reveal::All).unwrap();
+    let test_rows = split.test.rows();
+    let budget = training_budget(&FixedParams::default(), &layout, 10, &cfg, Reveal::All).unwrap()
+        + inference_budget(&FixedParams::default(), test_rows, d, 10, 0).unwrap();
+    let test_raw = split.test.x().to_vec();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -250,6 +285,7 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
         let mut tasks = Vec::new();
         for (i, ((t, prep), (x, y))) in mesh.into_iter().zip(dealer).zip(locals).enumerate() {
             let layout = layout.clone();
+            let test_raw = test_raw.clone();
             tasks.push(tokio::spawn(async move {
                 let mut rng = ChaCha20Rng::seed_from_u64(200 + i as u64);
                 let party = Party::new(t, prep, &mut rng).unwrap();
@@ -260,7 +296,11 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
                 let (party, trained) = train(party, &layout, 10, local, &cfg, Reveal::All, None)
                     .await
                     .unwrap();
-                (party.consumed().clone(), trained)
+                let x = (i == 0).then(|| trained.standardizer.apply(&test_raw));
+                let (party, labels) = infer(party, &trained.shares, 10, 0, x.as_deref(), test_rows)
+                    .await
+                    .unwrap();
+                (party.consumed().clone(), trained, labels)
             }));
         }
         let mut out = Vec::new();
@@ -269,7 +309,7 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
         }
         out
     });
-    for (consumed, _) in &results {
+    for (consumed, _, _) in &results {
         assert_eq!(consumed, &budget);
     }
     let st = Standardizer::fit(train_set.x(), d);
@@ -296,4 +336,95 @@ fn digits_one_vs_rest_three_parties_one_epoch() {
     );
     assert!((sa - pa).abs() <= 0.01 + 1e-9);
     assert!(dw < WEIGHT_TOLERANCE);
+    // Secure multiclass inference (argmax tournament) = the revealed model's predictions.
+    let inferred = results[0].2.clone().unwrap();
+    let expected: Vec<usize> = test_x.chunks_exact(d).map(|r| secure.predict(r)).collect();
+    let agree = inferred
+        .iter()
+        .zip(&expected)
+        .filter(|(a, b)| a == b)
+        .count();
+    eprintln!("digits secure inference: {agree}/{} agree", expected.len());
+    assert!(agree + 2 >= expected.len(), "{agree}/{}", expected.len());
+}
+
+/// Secure inference after secure training: party 0's test rows against the model in shares;
+/// the labels, revealed to party 0 only, are the plaintext predictions of the same weights.
+#[test]
+fn secure_inference_matches_the_model_on_the_test_rows() {
+    let o = run_with(3, false, TrainConfig::default(), Reveal::All, true);
+    let data = breast_cancer();
+    let split = split_rows(&data, 3).unwrap();
+    let train_set = Dataset::concat_rows(&split.parties).unwrap();
+    let st = Standardizer::fit(train_set.x(), data.width());
+    let test_x = st.apply(split.test.x());
+    let inferred = o.inferred.unwrap();
+    let expected: Vec<usize> = test_x
+        .chunks_exact(data.width())
+        .map(|r| o.secure.predict(r))
+        .collect();
+    let agree = inferred
+        .iter()
+        .zip(&expected)
+        .filter(|(a, b)| a == b)
+        .count();
+    let right = inferred
+        .iter()
+        .zip(split.test.y())
+        .filter(|(a, b)| a == b)
+        .count();
+    eprintln!(
+        "secure inference: {agree}/{} agree with the revealed model, {right} right",
+        expected.len()
+    );
+    assert_eq!(agree, expected.len());
+}
+
+/// Parties whose files have other columns (or who run other parameters) are refused by the
+/// digest exchange before any preprocessing.
+#[test]
+fn session_digests_must_agree() {
+    use spdz_model::data::header_digest;
+    use spdz_model::secure::{ModelError, agree, session_digest};
+    let layout = Layout::Rows {
+        rows: vec![10, 10, 10],
+        features: 2,
+    };
+    let cfg = TrainConfig::default();
+    let good = header_digest(&["a".into(), "b".into(), "label".into()]);
+    let bad = header_digest(&["b".into(), "a".into(), "label".into()]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let results = runtime.block_on(async {
+        let mesh = MemoryTransport::mesh(3);
+        let mut tasks = Vec::new();
+        for (i, t) in mesh.into_iter().enumerate() {
+            let h = if i == 2 { bad } else { good };
+            let d = session_digest(Some(&h), &layout, 2, &cfg, Reveal::All);
+            tasks.push(tokio::spawn(async move { agree(&t, &d).await }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert!(matches!(
+        results[0],
+        Err(ModelError::SessionMismatch { from: 2 })
+    ));
+    assert!(matches!(
+        results[1],
+        Err(ModelError::SessionMismatch { from: 2 })
+    ));
+    assert!(matches!(
+        results[2],
+        Err(ModelError::SessionMismatch { from: 0 })
+    ));
+    let other = TrainConfig { epochs: 9, ..cfg };
+    assert_ne!(
+        session_digest(Some(&good), &layout, 2, &cfg, Reveal::All),
+        session_digest(Some(&good), &layout, 2, &other, Reveal::All)
+    );
 }
