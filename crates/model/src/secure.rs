@@ -825,23 +825,26 @@ fn assemble(
 mod tests {
     use super::*;
 
-    /// The acceptance run's budget, counted by hand: 456 rows in 14 batches of 32 and one of
-    /// 8, `d + 1 = 31`, 10 epochs, the clamped sigmoid.
     /// Inference budgets by hand: breast cancer's 113 test rows (binary) and digits' 359
-    /// (10 classes, 9 comparisons per row).
+    /// (10 classes, 9 comparisons per row). Every record value is range-proven (K = 32: 32
+    /// squares and 32 masks of its owner), and the predictions go to the owner through its
+    /// masks.
     #[test]
     fn inference_budget_by_hand() {
         let p = FixedParams::default();
         let b = inference_budget(&p, 113, 30, 2, 0).unwrap();
         assert_eq!(b.triples, 113 * 31 + 113 * 60);
         assert_eq!(b.bits, 113 * 120 + 113 * 72);
-        assert_eq!(b.input_masks, vec![113 * 30 + 113]);
+        assert_eq!(b.input_masks, vec![32 * 113 * 30 + 113]);
+        assert_eq!(b.squares, 32 * 113 * 30);
         let b = inference_budget(&p, 359, 64, 10, 1).unwrap();
         assert_eq!(b.triples, 359 * 10 * 65 + 359 * 9 * (62 + 2));
         assert_eq!(b.bits, 359 * 10 * 120 + 359 * 9 * 73);
-        assert_eq!(b.input_masks, vec![0, 359 * 64 + 359]);
+        assert_eq!(b.input_masks, vec![0, 32 * 359 * 64 + 359]);
     }
 
+    /// The acceptance run's budget, counted by hand: 456 rows in 14 batches of 32 and one of
+    /// 8, `d + 1 = 31`, 10 epochs, the clamped sigmoid.
     #[test]
     fn acceptance_budget_by_hand() {
         let p = FixedParams::default();
