@@ -197,7 +197,9 @@ fn small_columns_run_with_mascot_reveals_to_one_party() {
         v["preprocessing"]["input_masks_per_owner"][1]
             .as_u64()
             .unwrap(),
-        16 * 2 + 3
+        // 16 rows of one feature and the label, each value range-proven with K = 32 bits (a
+        // mask per bit), and the 3 weights revealed to party 1 through its masks.
+        32 * 16 * 2 + 3
     );
     assert_eq!(v["secure_train_accuracy"], v["plaintext_train_accuracy"]);
 }
