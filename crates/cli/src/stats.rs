@@ -47,6 +47,13 @@ pub(crate) struct StatsOpts {
     /// A histogram `COLUMN:E0,E1,...` over the bins [E0, E1), [E1, E2), ... (repeatable).
     #[arg(long)]
     histogram: Vec<String>,
+    /// Also give count, means and variances per group of this categorical column, whose
+    /// values must be integers in 0..MAX_GROUPS.
+    #[arg(long, requires = "max_groups")]
+    group_by: Option<String>,
+    /// The number of groups of `--group-by` (at most 64).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    max_groups: Option<u16>,
     /// Reveal the statistics to this party only (default: to all).
     #[arg(long)]
     reveal_to: Option<usize>,
@@ -97,6 +104,8 @@ pub(crate) struct Local {
     /// Its rows, restricted to the chosen columns (row-major).
     x: Vec<f64>,
     rows: usize,
+    /// Each row's group (when grouped).
+    groups: Vec<usize>,
 }
 
 /// What every party must agree on.
@@ -104,6 +113,7 @@ pub(crate) struct Local {
 pub(crate) struct Plan {
     columns: Vec<String>,
     histograms: Vec<(usize, Vec<f64>)>,
+    groups: usize,
     reveal: Reveal,
     digest: [u8; 32],
 }
@@ -175,6 +185,30 @@ pub(crate) fn prepare(path: &Path, opts: &StatsOpts) -> Result<(Local, Plan), Fa
             x.push(v);
         }
     }
+    let groups = usize::from(opts.max_groups.unwrap_or(0));
+    let mut group_ids = Vec::new();
+    if let Some(g) = &opts.group_by {
+        let gc = table.column_index(g).ok_or_else(|| {
+            usage(DataError::Mismatch {
+                file: file.clone(),
+                what: format!("no column {g:?} to group by"),
+            })
+        })?;
+        for r in 0..table.rows() {
+            let v = table.row(r)[gc];
+            #[allow(clippy::cast_precision_loss)]
+            let ok = v.fract() == 0.0 && v >= 0.0 && v < groups as f64;
+            if !ok {
+                return Err(usage(format!(
+                    "{file}:{}:{}: group {v} is not an integer in 0..{groups}",
+                    r + 2,
+                    gc + 1
+                )));
+            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            group_ids.push(v as usize); // an integer in 0..64, checked above
+        }
+    }
     let reveal = opts.reveal_to.map_or(Reveal::All, Reveal::To);
     let mut described: Vec<String> = columns.clone();
     described.extend(
@@ -183,9 +217,11 @@ pub(crate) fn prepare(path: &Path, opts: &StatsOpts) -> Result<(Local, Plan), Fa
             .map(|(c, e)| format!("histogram {c}: {e:?}")),
     );
     described.push(format!("reveal {reveal:?}"));
+    described.push(format!("groups {:?} {groups}", opts.group_by));
     let plan = Plan {
         columns,
         histograms,
+        groups,
         reveal,
         digest: header_digest(&described),
     };
@@ -193,6 +229,7 @@ pub(crate) fn prepare(path: &Path, opts: &StatsOpts) -> Result<(Local, Plan), Fa
         Local {
             rows: table.rows(),
             x,
+            groups: group_ids,
         },
         plan,
     ))
@@ -227,7 +264,9 @@ pub(crate) struct Job {
 fn stats_abort(e: &StatsError) -> AbortKind {
     match e {
         StatsError::Online(e) => AbortKind::from(e),
-        StatsError::InconsistentCounts { from } => AbortKind::InputOutOfRange { from: *from },
+        StatsError::InconsistentCounts { from } | StatsError::InvalidGroup { from } => {
+            AbortKind::InputOutOfRange { from: *from }
+        }
         _ => AbortKind::ApiMisuse,
     }
 }
@@ -268,6 +307,7 @@ impl crate::local::PartyJob for Job {
             rows,
             columns: self.plan.columns.len(),
             histograms: self.plan.histograms.clone(),
+            groups: self.plan.groups,
             reveal: self.plan.reveal,
         };
         let budget = stats_budget(&FixedParams::default(), &spec).map_err(|e| stats_abort(&e))?;
@@ -293,7 +333,7 @@ impl crate::local::PartyJob for Job {
         }
         let before = party.transport().stats();
         let start = Instant::now();
-        let stats = run_stats(&mut party, &spec, &local.x)
+        let stats = run_stats(&mut party, &spec, &local.x, &local.groups)
             .await
             .map_err(|e| stats_abort(&e))?;
         let online_seconds = start.elapsed().as_secs_f64();
@@ -366,6 +406,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         rows: locals.iter().map(|l| l.rows).collect(),
         columns: plan.columns.len(),
         histograms: plan.histograms.clone(),
+        groups: plan.groups,
         reveal: plan.reveal,
     };
     let budget = stats_budget(&FixedParams::default(), &spec).map_err(|e| usage(&e))?;
@@ -394,7 +435,13 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     }
     let reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
     let pooled: Vec<f64> = locals.iter().flat_map(|l| l.x.clone()).collect();
-    let plain = plain_stats(&pooled, plan.columns.len(), &plan.histograms);
+    let pooled_groups: Vec<usize> = locals.iter().flat_map(|l| l.groups.clone()).collect();
+    let plain = plain_stats(
+        &pooled,
+        plan.columns.len(),
+        &plan.histograms,
+        (plan.groups > 0).then_some((&pooled_groups[..], plan.groups)),
+    );
     print(&plan, &reports, Some(&plain), args.opts.json);
     Ok(())
 }
@@ -437,6 +484,9 @@ pub(crate) fn print(plan: &Plan, reports: &[PartyReport], plain: Option<&Stats>,
                 "sum": s.sum, "mean": s.mean, "variance": s.variance, "std": s.std,
                 "min": s.min, "max": s.max, "histograms": s.histograms,
                 "covariance": s.covariance, "correlation": s.correlation,
+                "groups": s.groups.iter().map(|g| serde_json::json!({
+                    "count": g.count, "mean": g.mean, "variance": g.variance,
+                })).collect::<Vec<_>>(),
             })
         });
         println!(
@@ -472,6 +522,9 @@ pub(crate) fn print(plan: &Plan, reports: &[PartyReport], plain: Option<&Stats>,
                     "histogram of {}: edges {edges:?}, counts {counts:?}",
                     plan.columns[*c]
                 );
+            }
+            for (g, gs) in s.groups.iter().enumerate() {
+                println!("group {g}: {} rows, means {:?}", gs.count, gs.mean);
             }
             if let Some(d) = max_diff {
                 println!("max |secure − plaintext| over means, stds and correlations: {d:.3e}");

@@ -225,3 +225,52 @@ fn deployed_stats_over_tls() {
         }
     }
 }
+
+#[test]
+fn grouped_by_a_categorical_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = csv(dir.path(), "a.csv", "x,g", &["1,0", "3,1", "5,0"]);
+    let b = csv(dir.path(), "b.csv", "x,g", &["7,1", "9,1"]);
+    let data = format!("{},{}", a.display(), b.display());
+    let out = spdz(&[
+        "stats",
+        "--data",
+        &data,
+        "--columns",
+        "x",
+        "--group-by",
+        "g",
+        "--max-groups",
+        "2",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &v["statistics"]["groups"];
+    assert_eq!(g[0]["count"], 2);
+    assert_eq!(g[1]["count"], 3);
+    assert!((g[0]["mean"][0].as_f64().unwrap() - 3.0).abs() < 1e-9);
+    assert!((g[1]["mean"][0].as_f64().unwrap() - 19.0 / 3.0).abs() < 1e-9);
+    // Group 1: 3, 7, 9 → variance ((3−19/3)² + (7−19/3)² + (9−19/3)²)/2 = 28/3.
+    assert!((g[1]["variance"][0].as_f64().unwrap() - 28.0 / 3.0).abs() < 1e-6);
+    // A group id outside 0..2 is exit 2 with its line and column.
+    let bad = csv(dir.path(), "bad.csv", "x,g", &["1,0", "2,2"]);
+    let out = spdz(&[
+        "stats",
+        "--data",
+        &format!("{},{}", bad.display(), b.display()),
+        "--columns",
+        "x",
+        "--group-by",
+        "g",
+        "--max-groups",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv:3:2"), "{err}");
+}

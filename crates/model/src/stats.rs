@@ -36,6 +36,12 @@ pub enum StatsError {
     /// The online phase failed (an abort names its check).
     #[error(transparent)]
     Online(#[from] OnlineError),
+    /// A row of party `from` is not in exactly one group (its one-hot group vector is not).
+    #[error("a row of party {from} is not in exactly one group")]
+    InvalidGroup {
+        /// The party.
+        from: PartyId,
+    },
     /// Party `from` claimed more rows in its histogram bins than it holds.
     #[error("party {from}'s histogram counts exceed its rows")]
     InconsistentCounts {
@@ -60,8 +66,22 @@ pub struct StatsSpec {
     /// Histograms: (chosen column index, increasing bin edges); bin `i` is
     /// `[edges[i], edges[i+1])`, values outside every bin are not counted.
     pub histograms: Vec<(usize, Vec<f64>)>,
+    /// Group by a categorical column with this many groups (0: no grouping). Each row's
+    /// group id is in `0..groups`.
+    pub groups: usize,
     /// Who learns the statistics (`All` or `To(id)`).
     pub reveal: Reveal,
+}
+
+/// Statistics of one group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupStats {
+    /// Rows in the group.
+    pub count: u64,
+    /// Per column: the mean (0 for an empty group).
+    pub mean: Vec<f64>,
+    /// Per column: the sample variance (0 for fewer than 2 rows).
+    pub variance: Vec<f64>,
 }
 
 /// The revealed statistics.
@@ -87,6 +107,8 @@ pub struct Stats {
     pub covariance: Vec<f64>,
     /// The `d × d` correlation matrix, row-major.
     pub correlation: Vec<f64>,
+    /// Per group (if grouped): count, means and variances.
+    pub groups: Vec<GroupStats>,
 }
 
 impl StatsSpec {
@@ -141,10 +163,17 @@ pub fn stats_budget(params: &FixedParams, spec: &StatsSpec) -> Result<Budget, St
         b += &params.cost_input_uint(p, spec.bins(), spec.count_bits());
     }
     b += &Budget::triples(total * spec.pairs());
+    if spec.groups > 0 {
+        for (p, &r) in spec.rows.iter().enumerate() {
+            b += &params.cost_input_uint(p, r * spec.groups, 1);
+        }
+        // Σ b_g·x and Σ b_g·x² per group and column.
+        b += &Budget::triples(2 * total * spec.groups * d);
+    }
     b += &((params.cost_ltz() + Budget::triples(1)) * (2 * d * (n - 1)));
     b += &(params.cost_ltz() * (n * spec.histograms.len()));
     if let Reveal::To(p) = spec.reveal {
-        let opened = d + spec.pairs() + 2 * d + spec.bins();
+        let opened = d + spec.pairs() + 2 * d + spec.bins() + spec.groups * (1 + 2 * d);
         b += &Budget::input_masks(p, opened);
     }
     Ok(b)
@@ -163,12 +192,19 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
     party: &mut Party<T, P, Fp>,
     spec: &StatsSpec,
     x: &[f64],
+    groups: &[usize],
 ) -> Result<Option<Stats>, StatsError> {
     spec.check()?;
     let me = party.id();
     let d = spec.columns;
     let n = spec.rows.len();
-    if n != party.parties() || x.len() != spec.rows[me] * d {
+    let g_n = spec.groups;
+    let wrong_groups = if g_n == 0 {
+        !groups.is_empty()
+    } else {
+        groups.len() != spec.rows[me] || groups.iter().any(|&g| g >= g_n)
+    };
+    if n != party.parties() || x.len() != spec.rows[me] * d || wrong_groups {
         return Err(StatsError::ApiMisuse {
             what: "stats: the data does not fit the spec",
         });
@@ -217,6 +253,20 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
             .await?;
         hist_in.push(v);
     }
+    // Group membership: one-hot per row, proven bits.
+    let mut onehot_in = Vec::with_capacity(n);
+    if g_n > 0 {
+        let mine: Vec<u64> = groups
+            .iter()
+            .flat_map(|&g| (0..g_n).map(move |j| u64::from(j == g)))
+            .collect();
+        for p in 0..n {
+            let v = party
+                .input_uint(p, (p == me).then_some(&mine[..]), spec.rows[p] * g_n, 1)
+                .await?;
+            onehot_in.push(v);
+        }
+    }
 
     // Step 3: sums and co-moments.
     let rows_of = |p: usize| inputs[p].slice(0, spec.rows[p] * d);
@@ -234,20 +284,80 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
     };
     let cols: Vec<Shared<Fp>> = (0..d).map(column).collect();
     let sums: Vec<Shared<Fp>> = cols.iter().map(Shared::sum).collect();
-    let mut lhs = Vec::with_capacity(spec.pairs());
-    let mut rhs = Vec::with_capacity(spec.pairs());
+    // Group indicators as columns: member[g][r].
+    let onehot = Shared::concat(&onehot_in.iter().collect::<Vec<_>>());
+    let member: Vec<Shared<Fp>> = (0..g_n)
+        .map(|g| onehot.gather(&(0..total).map(|r| r * g_n + g).collect::<Vec<_>>()))
+        .collect();
+    let mut lhs = Vec::with_capacity(spec.pairs() + g_n * d);
+    let mut rhs = Vec::with_capacity(spec.pairs() + g_n * d);
     for a in 0..d {
         for b in a..d {
             lhs.push(&cols[a]);
             rhs.push(&cols[b]);
         }
     }
+    for m in &member {
+        for c in &cols {
+            lhs.push(m);
+            rhs.push(c);
+        }
+    }
+    // One round: every co-moment term and every group's b_g·x.
     let prods = party
         .mul(&Shared::concat(&lhs), &Shared::concat(&rhs))
         .await?;
     let q: Vec<Shared<Fp>> = (0..spec.pairs())
         .map(|i| prods.slice(i * total, total).sum())
         .collect();
+    let mut group_out = Vec::new();
+    if g_n > 0 {
+        // Every row in exactly one group: Σ_g b_rg − 1 = 0 for every row, revealed (zero for
+        // an honest party).
+        let mut row_sum = Shared::zeros(total);
+        for m in &member {
+            row_sum = &row_sum + m;
+        }
+        let off = party.add_public_scalar(&row_sum, -Fp::ONE)?;
+        let off = party.reveal(&off).await?;
+        if let Some(r) = off.values().iter().position(|&v| v != Fp::ZERO) {
+            let mut end = 0;
+            let from = spec
+                .rows
+                .iter()
+                .position(|&k| {
+                    end += k;
+                    r < end
+                })
+                .unwrap_or(0);
+            return Err(StatsError::InvalidGroup { from });
+        }
+        // Second round: Σ b_g·x² from the per-row squares of the first.
+        let diag = |c: usize| c * d - c * (c.saturating_sub(1)) / 2; // index of pair (c, c)
+        let squares: Vec<Shared<Fp>> = (0..d)
+            .map(|c| prods.slice(diag(c) * total, total))
+            .collect();
+        let mut l2 = Vec::with_capacity(g_n * d);
+        let mut r2 = Vec::with_capacity(g_n * d);
+        for m in &member {
+            for sq in &squares {
+                l2.push(m);
+                r2.push(sq);
+            }
+        }
+        let sq_prods = party
+            .mul(&Shared::concat(&l2), &Shared::concat(&r2))
+            .await?;
+        let base = spec.pairs() * total;
+        let counts: Vec<Shared<Fp>> = member.iter().map(Shared::sum).collect();
+        let sums: Vec<Shared<Fp>> = (0..g_n * d)
+            .map(|i| prods.slice(base + i * total, total).sum())
+            .collect();
+        let sqs: Vec<Shared<Fp>> = (0..g_n * d)
+            .map(|i| sq_prods.slice(i * total, total).sum())
+            .collect();
+        group_out = counts.into_iter().chain(sums).chain(sqs).collect();
+    }
 
     // Step 4: the tournament over the parties' extremes (mins and maxes together: for the
     // maxes the comparison is flipped by negating).
@@ -310,6 +420,7 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
             .chain(&q)
             .chain(std::iter::once(&ext))
             .chain(std::iter::once(&hist))
+            .chain(&group_out)
             .collect::<Vec<_>>(),
     );
     let opened: Option<Opened<Fp>> = match spec.reveal {
@@ -344,7 +455,52 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
         );
         at += bins;
     }
-    Ok(Some(finish(total, d, sum, &qv, min, max, histograms)))
+    let mut stats = finish(total, d, sum, &qv, min, max, histograms);
+    if g_n > 0 {
+        let counts: Vec<u64> = v[at..at + g_n]
+            .iter()
+            .map(|c| u64::try_from(c.to_i128()).unwrap_or(u64::MAX))
+            .collect();
+        at += g_n;
+        let sums = enc.decode_slice(&v[at..at + g_n * d]);
+        at += g_n * d;
+        #[allow(clippy::cast_precision_loss)]
+        let sqs: Vec<f64> = v[at..at + g_n * d]
+            .iter()
+            .map(|x| x.to_i128() as f64 / scale2)
+            .collect();
+        stats.groups = group_stats(&counts, &sums, &sqs, d);
+    }
+    Ok(Some(stats))
+}
+
+/// Per-group means and variances from counts, sums and sums of squares (public).
+fn group_stats(counts: &[u64], sums: &[f64], sqs: &[f64], d: usize) -> Vec<GroupStats> {
+    counts
+        .iter()
+        .enumerate()
+        .map(|(g, &k)| {
+            #[allow(clippy::cast_precision_loss)]
+            let kf = k as f64;
+            let s = &sums[g * d..(g + 1) * d];
+            let q = &sqs[g * d..(g + 1) * d];
+            GroupStats {
+                count: k,
+                mean: s.iter().map(|x| if k > 0 { x / kf } else { 0.0 }).collect(),
+                variance: s
+                    .iter()
+                    .zip(q)
+                    .map(|(x, x2)| {
+                        if k > 1 {
+                            (x2 - x * x / kf) / (kf - 1.0)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// Mean, variance, covariance and correlation from `N`, `S` and `Q` (public).
@@ -390,13 +546,19 @@ fn finish(
         histograms,
         covariance,
         correlation,
+        groups: Vec::new(),
     }
 }
 
 /// The same statistics in plaintext `f64`, for the tests and for printing beside a secure
 /// run (`x` row-major, `d` values per row).
 #[must_use]
-pub fn plain_stats(x: &[f64], d: usize, histograms: &[(usize, Vec<f64>)]) -> Stats {
+pub fn plain_stats(
+    x: &[f64],
+    d: usize,
+    histograms: &[(usize, Vec<f64>)],
+    groups: Option<(&[usize], usize)>,
+) -> Stats {
     let rows = x.len().checked_div(d).unwrap_or(0);
     let sum: Vec<f64> = (0..d)
         .map(|c| (0..rows).map(|r| x[r * d + c]).sum())
@@ -434,5 +596,21 @@ pub fn plain_stats(x: &[f64], d: usize, histograms: &[(usize, Vec<f64>)]) -> Sta
                 .collect()
         })
         .collect();
-    finish(rows, d, sum, &q, min, max, hist)
+    let mut st = finish(rows, d, sum, &q, min, max, hist);
+    if let Some((ids, g_n)) = groups {
+        let mut counts = vec![0u64; g_n];
+        let mut sums = vec![0.0; g_n * d];
+        let mut sqs = vec![0.0; g_n * d];
+        for (r, &g) in ids.iter().enumerate().take(rows) {
+            if g < g_n {
+                counts[g] += 1;
+                for c in 0..d {
+                    sums[g * d + c] += x[r * d + c];
+                    sqs[g * d + c] += x[r * d + c] * x[r * d + c];
+                }
+            }
+        }
+        st.groups = group_stats(&counts, &sums, &sqs, d);
+    }
+    st
 }

@@ -32,6 +32,14 @@ fn table() -> (Vec<f64>, usize) {
     (x, t.rows())
 }
 
+/// Grouped by the label (0 malignant, 1 benign).
+fn labels() -> Vec<usize> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/breast_cancer.csv");
+    let t = Table::load(&path).unwrap();
+    let l = t.column_index("label").unwrap();
+    (0..t.rows()).map(|r| usize::from(t.row(r)[l] == 1.0)).collect()
+}
+
 fn histograms() -> Vec<(usize, Vec<f64>)> {
     vec![
         (0, vec![5.0, 10.0, 15.0, 20.0, 25.0, 30.0]),
@@ -45,12 +53,14 @@ fn run(
     cheat: Option<(usize, Cheat)>,
 ) -> Vec<Result<Option<Stats>, StatsError>> {
     let (x, rows) = table();
+    let groups = labels();
     let d = COLUMNS.len();
     let parts = blocks(rows, parties);
     let spec = StatsSpec {
         rows: parts.iter().map(|r| r.len()).collect(),
         columns: d,
         histograms: histograms(),
+        groups: 2,
         reveal,
     };
     let budget = stats_budget(&FixedParams::default(), &spec).unwrap();
@@ -64,6 +74,7 @@ fn run(
         let dealer = insecure_dealer::<Fp>(parties, 11);
         for (i, ((t, prep), range)) in mesh.into_iter().zip(dealer).zip(parts).enumerate() {
             let mine = x[range.start * d..range.end * d].to_vec();
+            let my_groups = groups[range.clone()].to_vec();
             let spec = spec.clone();
             let budget = budget.clone();
             tasks.push(tokio::spawn(async move {
@@ -74,7 +85,7 @@ fn run(
                 {
                     party = party.with_cheat(c);
                 }
-                let r = run_stats(&mut party, &spec, &mine).await;
+                let r = run_stats(&mut party, &spec, &mine, &my_groups).await;
                 if r.is_ok() {
                     assert_eq!(party.consumed(), &budget, "party {i}: the announced budget");
                 }
@@ -97,7 +108,8 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 fn statistics_equal_plaintext_for_two_three_and_five_parties() {
     let (x, _) = table();
     let d = COLUMNS.len();
-    let want = plain_stats(&x, d, &histograms());
+    let ids = labels();
+    let want = plain_stats(&x, d, &histograms(), Some((&ids[..], 2)));
     for parties in [2, 3, 5] {
         for r in run(parties, Reveal::All, None) {
             let got = r.unwrap().unwrap();
@@ -106,6 +118,18 @@ fn statistics_equal_plaintext_for_two_three_and_five_parties() {
             assert_eq!(got.min, want.min, "{parties} parties: min");
             assert_eq!(got.max, want.max, "{parties} parties: max");
             assert_eq!(got.histograms, want.histograms, "{parties} parties");
+            assert_eq!(got.groups.len(), 2);
+            for (g, w) in got.groups.iter().zip(&want.groups) {
+                assert_eq!(g.count, w.count, "{parties} parties: group count");
+                for (a, b) in g
+                    .mean
+                    .iter()
+                    .zip(&w.mean)
+                    .chain(g.variance.iter().zip(&w.variance))
+                {
+                    assert!(close(*a, *b, 1e-9), "{parties} parties: group {a} vs {b}");
+                }
+            }
             // Within 1e-9 relative: the secure sums are exact on the rounded inputs.
             for (name, g, w) in [
                 ("sum", &got.sum, &want.sum),
