@@ -561,6 +561,11 @@ impl<T: Transport, P: Preprocessing<F>, F: Field> Party<T, P, F> {
     /// and `None` elsewhere. One broadcast from the owner; the consistency of that broadcast
     /// is checked at the next [`Party::check`] (always before any output).
     ///
+    /// **Unchecked:** the owner may input any field element. This is the path for integer
+    /// programs; a program that truncates or compares its inputs must use the range-proven
+    /// `Party::input_fixed` (fixed point) or `Party::input_uint` (bounded integers), or a
+    /// cheater's out-of-range input could expose honest values through a masked opening.
+    ///
     /// # Errors
     /// [`OnlineError::ApiMisuse`] for a bad owner or a `values` that does not fit; otherwise
     /// [`OnlineError::MalformedMessage`] (wrong length or element ≥ p from the owner),
