@@ -37,7 +37,9 @@ fn labels() -> Vec<usize> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/breast_cancer.csv");
     let t = Table::load(&path).unwrap();
     let l = t.column_index("label").unwrap();
-    (0..t.rows()).map(|r| usize::from(t.row(r)[l] == 1.0)).collect()
+    (0..t.rows())
+        .map(|r| usize::from(t.row(r)[l] == 1.0))
+        .collect()
 }
 
 fn histograms() -> Vec<(usize, Vec<f64>)> {
