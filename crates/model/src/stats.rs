@@ -170,7 +170,9 @@ pub fn stats_budget(params: &FixedParams, spec: &StatsSpec) -> Result<Budget, St
         // Σ b_g·x and Σ b_g·x² per group and column.
         b += &Budget::triples(2 * total * spec.groups * d);
     }
-    b += &((params.cost_ltz() + Budget::triples(1)) * (2 * d * (n - 1)));
+    // The tournament runs over the parties that hold rows (row counts are public).
+    let holders = spec.rows.iter().filter(|&&r| r > 0).count();
+    b += &((params.cost_ltz() + Budget::triples(1)) * (2 * d * holders.saturating_sub(1)));
     b += &(params.cost_ltz() * (n * spec.histograms.len()));
     if let Reveal::To(p) = spec.reveal {
         let opened = d + spec.pairs() + 2 * d + spec.bins() + spec.groups * (1 + 2 * d);
@@ -222,7 +224,8 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
         extremes.push(col.fold(f64::NEG_INFINITY, f64::max));
     }
     if my_rows == 0 {
-        // No rows: the neutral extremes are the other parties' (0 is input; see below).
+        // No rows: placeholders (finite, in range), left out of the tournament below, since
+        // every party's row count is public.
         extremes.iter_mut().for_each(|v| *v = 0.0);
     }
     let mut counts: Vec<u64> = Vec::with_capacity(spec.bins());
@@ -362,6 +365,7 @@ pub async fn run_stats<T: Transport, P: Preprocessing<Fp>>(
     // Step 4: the tournament over the parties' extremes (mins and maxes together: for the
     // maxes the comparison is flipped by negating).
     let mut cands: Vec<Shared<Fp>> = (0..n)
+        .filter(|&p| spec.rows[p] > 0)
         .map(|p| {
             let e = inputs[p].slice(spec.rows[p] * d, 2 * d);
             Shared::concat(&[&e.slice(0, d), &-&e.slice(d, d)])

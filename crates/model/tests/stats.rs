@@ -190,3 +190,50 @@ fn a_cheater_at_every_seat_makes_everyone_abort() {
         }
     }
 }
+
+/// A party without rows takes part but its placeholder extremes are not compared: the minimum
+/// of values all ≥ 1 stays ≥ 1.
+#[test]
+fn a_party_without_rows_does_not_enter_the_extremes() {
+    let parts: [Vec<f64>; 3] = [vec![1.0, 2.0, 3.0], vec![], vec![4.0, 5.0]];
+    let spec = StatsSpec {
+        rows: parts.iter().map(Vec::len).collect(),
+        columns: 1,
+        histograms: vec![],
+        groups: 0,
+        reveal: Reveal::All,
+    };
+    let budget = stats_budget(&FixedParams::default(), &spec).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let out = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        let mesh = MemoryTransport::mesh(3);
+        let dealer = insecure_dealer::<Fp>(3, 12);
+        for (i, ((t, prep), x)) in mesh.into_iter().zip(dealer).zip(parts).enumerate() {
+            let spec = spec.clone();
+            let budget = budget.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut rng = ChaCha20Rng::seed_from_u64(400 + i as u64);
+                let mut party = Party::new(t, prep, &mut rng).unwrap();
+                let r = run_stats(&mut party, &spec, &x, &[])
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(party.consumed(), &budget);
+                r
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    for s in out {
+        assert_eq!((s.count, s.min[0], s.max[0]), (5, 1.0, 5.0));
+        assert!((s.mean[0] - 3.0).abs() < 1e-9);
+    }
+}
