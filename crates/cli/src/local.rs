@@ -173,11 +173,7 @@ pub(crate) fn run_local<J: PartyJob>(
     n: usize,
     job: J,
 ) -> Result<Vec<Outcome<J::Output>>, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Internal(e.into()))?;
-    runtime.block_on(async move {
+    runtime()?.block_on(async move {
         let outcomes = match kind {
             TransportKind::Memory => {
                 run_all(MemoryTransport::mesh(n), |t| job.clone().run(t)).await
@@ -189,6 +185,25 @@ pub(crate) fn run_local<J: PartyJob>(
         };
         outcomes.map_err(Failure::Internal)
     })
+}
+
+/// The multi-threaded runtime every subcommand runs its parties on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(e.into()))
+}
+
+/// Bytes sent and rounds between two snapshots of a party's counters.
+pub(crate) fn sent_since(before: &spdz_net::Stats, after: &spdz_net::Stats) -> (u64, u64) {
+    (
+        after
+            .total
+            .bytes_sent
+            .saturating_sub(before.total.bytes_sent),
+        after.rounds_total.saturating_sub(before.rounds_total),
+    )
 }
 
 /// Splits outcomes into successes and honest parties' aborts (the cheater's own outcome is

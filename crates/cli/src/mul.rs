@@ -44,14 +44,27 @@ pub(crate) enum AnyCheat {
 #[cfg(feature = "adversarial")]
 const ONLINE_PREFIX: &str = "online-";
 
+/// The cheats `spdz mul` accepts: it multiplies integers, so the fixed-point and comparison
+/// cheats do not apply.
 #[cfg(feature = "adversarial")]
 pub(crate) fn cheat_names() -> PossibleValuesParser {
+    cheat_names_where(spdz_online::Cheat::applies_to_integer_programs)
+}
+
+/// Every cheat of both phases (`spdz train`, whose program has fixed-point inputs and
+/// comparisons).
+#[cfg(feature = "adversarial")]
+pub(crate) fn all_cheat_names() -> PossibleValuesParser {
+    cheat_names_where(|_| true)
+}
+
+#[cfg(feature = "adversarial")]
+fn cheat_names_where(online_applies: fn(spdz_online::Cheat) -> bool) -> PossibleValuesParser {
     let offline = spdz_offline::Cheat::ALL
         .map(|c| PossibleValue::new(c.name()).help(format!("offline: {}", c.description())));
-    // `spdz mul` multiplies integers: the fixed-point and comparison cheats do not apply.
     let online = spdz_online::Cheat::ALL
         .into_iter()
-        .filter(|c| c.applies_to_integer_programs())
+        .filter(|&c| online_applies(c))
         .map(|c| {
             PossibleValue::new(format!("{ONLINE_PREFIX}{}", c.name()))
                 .help(format!("online: {}", c.description()))

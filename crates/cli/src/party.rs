@@ -117,11 +117,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         tau: job_args.tau,
         json: job_args.json,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Internal(e.into()))?;
-    runtime.block_on(async {
+    crate::local::runtime()?.block_on(async {
         let transport = TlsTransport::connect(setup)
             .await
             .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
@@ -197,11 +193,7 @@ fn run_stats(setup: spdz_net::TlsSetup, args: &StatsArgs) -> Result<(), Failure>
         cheat,
         progress: None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Internal(e.into()))?;
-    runtime.block_on(async {
+    crate::local::runtime()?.block_on(async {
         let transport = TlsTransport::connect(setup)
             .await
             .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;

@@ -337,7 +337,8 @@ impl crate::local::PartyJob for Job {
             .await
             .map_err(|e| stats_abort(&e))?;
         let online_seconds = start.elapsed().as_secs_f64();
-        let after = party.transport().stats();
+        let (online_bytes, online_rounds) =
+            crate::local::sent_since(&before, &party.transport().stats());
         if party.consumed() != &budget {
             return Err(AbortKind::ApiMisuse);
         }
@@ -346,11 +347,8 @@ impl crate::local::PartyJob for Job {
             offline_bytes: report.bytes_sent,
             offline_rounds: report.rounds_total,
             online_seconds,
-            online_bytes: after
-                .total
-                .bytes_sent
-                .saturating_sub(before.total.bytes_sent),
-            online_rounds: after.rounds_total.saturating_sub(before.rounds_total),
+            online_bytes,
+            online_rounds,
             budget,
             stats,
         })

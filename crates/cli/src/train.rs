@@ -33,7 +33,7 @@ use spdz_online::{Budget, FixedParams, Party};
 
 use crate::exit::Failure;
 use crate::local::{TransportKind, honest_aborts, report_aborts, run_local};
-use crate::mul::{AnyCheat, parse_cheat};
+use crate::mul::AnyCheat;
 use crate::predict::ModelFile;
 use crate::progress::Phases;
 
@@ -83,9 +83,11 @@ pub(crate) struct TrainOpts {
     json: bool,
     /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`):
     /// every honest party must abort and nothing is released (exit 3).
-    #[arg(long, value_parser = crate::mul::cheat_names(), requires = "cheater")]
+    #[cfg(feature = "adversarial")]
+    #[arg(long, value_parser = crate::mul::all_cheat_names(), requires = "cheater")]
     cheat: Option<String>,
     /// The id of the cheating party (0-based), with `--cheat`.
+    #[cfg(feature = "adversarial")]
     #[arg(long, requires = "cheat")]
     cheater: Option<usize>,
     /// Write the revealed model (features, standardisation, weights) to DIR/model.json, for
@@ -515,7 +517,9 @@ impl crate::local::PartyJob for Job {
         .await
         .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
+        #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
         let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
+        #[cfg(feature = "adversarial")]
         if let Some(AnyCheat::Online(c)) = cheat {
             party = party.with_cheat(c);
         }
@@ -546,17 +550,15 @@ impl crate::local::PartyJob for Job {
             None => (party, None),
         };
         let online_seconds = start.elapsed().as_secs_f64();
-        let after = party.transport().stats();
+        let (online_bytes, online_rounds) =
+            crate::local::sent_since(&before, &party.transport().stats());
         Ok(PartyReport {
             offline_seconds,
             offline_bytes: report.bytes_sent,
             offline_rounds: report.rounds_total,
             online_seconds,
-            online_bytes: after
-                .total
-                .bytes_sent
-                .saturating_sub(before.total.bytes_sent),
-            online_rounds: after.rounds_total.saturating_sub(before.rounds_total),
+            online_bytes,
+            online_rounds,
             weights: trained.weights,
             inferred,
             standardizer: trained.standardizer,
@@ -583,6 +585,7 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
             "--model-out writes a revealed model; with --reveal-model none the model stays in shares (kept-in-shares files are not supported yet)"
         )));
     }
+    #[cfg(feature = "adversarial")]
     let cheat = match (opts.cheat.as_deref(), opts.cheater) {
         (Some(name), Some(who)) => {
             if who >= n {
@@ -590,12 +593,14 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
                     "--cheater {who} is not a party id (0..{n})"
                 )));
             }
-            let c = parse_cheat(name)
+            let c = crate::mul::parse_cheat(name)
                 .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?;
             Some((c, who))
         }
         _ => None,
     };
+    #[cfg(not(feature = "adversarial"))]
+    let cheat: Option<(AnyCheat, PartyId)> = None;
     let fixed = FixedParams::default();
     let mut budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
         .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
