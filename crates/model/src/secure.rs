@@ -36,11 +36,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use spdz_field::{Field, Fp};
+use spdz_field::Fp;
 use spdz_net::{PartyId, Transport};
 use spdz_offline::Preprocessing;
 use spdz_online::{Budget, FixedParams, OnlineError, Party, Shared};
 
+pub use crate::inference::{infer, inference_budget};
 use crate::plain::{Multiclass, Sigmoid, Standardizer, TrainConfig, batches};
 
 /// Fractional bits of the secret weights: `3f` (48 with the defaults). The update
@@ -597,166 +598,6 @@ pub async fn train<T: Transport, P: Preprocessing<Fp>>(
     ))
 }
 
-/// Comparisons of two scores (`|difference| < 2^16`) in the multiclass argmax.
-fn argmax_params(params: &FixedParams) -> Result<FixedParams, ModelError> {
-    FixedParams::new(params.frac_bits(), COMPARE_BITS + 1, params.stat_bits()).map_err(|_| {
-        ModelError::ApiMisuse {
-            what: "fixed-point parameters leave no room for the comparisons",
-        }
-    })
-}
-
-/// The preprocessing of [`infer`]: `owner` inputs `rows` rows of `features` standardised
-/// features, scored against a model of `classes` classes in shares, the predicted labels
-/// revealed to `owner` only.
-///
-/// # Errors
-/// [`ModelError::ApiMisuse`] for parameters without room for the comparisons.
-pub fn inference_budget(
-    params: &FixedParams,
-    rows: usize,
-    features: usize,
-    classes: usize,
-    owner: PartyId,
-) -> Result<Budget, ModelError> {
-    let k = outputs(classes);
-    let decide = if k == 1 {
-        compare_params(params)?.cost_ltz() * rows
-    } else {
-        // A tournament: K − 1 comparisons and 2 products each per row.
-        (argmax_params(params)?.cost_ltz() + Budget::triples(2)) * (rows * (k - 1))
-    };
-    Ok(input_cost(params, owner, rows * features)
-        + Budget::triples(rows * k * (features + 1))
-        + params.cost_trunc(FORWARD_BITS) * (rows * k)
-        + decide
-        + Budget::input_masks(owner, rows))
-}
-
-/// Secure inference: party `owner` inputs `rows` standardised rows (`x`, `Some` only at the
-/// owner), scored against the model `weights` of `classes` classes (this party's shares from
-/// [`Trained::shares`], at [`weight_frac_bits`]); neither the model nor the rows are opened.
-/// The predicted labels (binary: `score > 0`; more classes: the first highest score, by a
-/// tournament of secure comparisons) are revealed to `owner` only, after the checks. Every
-/// party calls it with the same public sizes.
-///
-/// # Errors
-/// [`ModelError::ApiMisuse`] for sizes that do not fit; [`ModelError::Online`] for any
-/// failure of the online phase (an abort releases nothing).
-pub async fn infer<T: Transport, P: Preprocessing<Fp>>(
-    mut party: Party<T, P, Fp>,
-    weights: &Shared<Fp>,
-    classes: usize,
-    owner: PartyId,
-    x: Option<&[f64]>,
-    rows: usize,
-) -> Result<(Party<T, P, Fp>, Option<Vec<usize>>), ModelError> {
-    let k = outputs(classes.max(2));
-    let w1 = weights.len() / k;
-    let d = w1.saturating_sub(1);
-    if classes < 2 || w1 < 2 || weights.len() != k * w1 || owner >= party.parties() || rows == 0 {
-        return Err(ModelError::ApiMisuse {
-            what: "inference needs a model of its classes, a party as owner and rows",
-        });
-    }
-    if (party.id() == owner) != x.is_some() || x.is_some_and(|x| x.len() != rows * d) {
-        return Err(ModelError::ApiMisuse {
-            what: "rows must be given (rows × features) exactly at the owner",
-        });
-    }
-    let params = party.fixed_params();
-    let cmp = compare_params(&params)?;
-    let cmp2 = argmax_params(&params)?;
-    let xs = party.input_fixed(owner, x, rows * d).await?;
-    let ones = party.public_fixed(&vec![1.0; rows])?;
-    // Element (i, c, j): x_ij (x_i0..x_i(d−1), then 1) times w_cj.
-    let cat = Shared::concat(&[&xs, &ones]);
-    let xi: Vec<usize> = (0..rows * k * w1)
-        .map(|t| {
-            let (i, j) = (t / (k * w1), t % w1);
-            if j < d { i * d + j } else { rows * d + i }
-        })
-        .collect();
-    let wi: Vec<usize> = (0..rows * k * w1).map(|t| t % (k * w1)).collect();
-    let prod = party.mul(&cat.gather(&xi), &weights.gather(&wi)).await?;
-    let z4: Vec<Shared<Fp>> = (0..rows * k)
-        .map(|t| prod.slice(t * w1, w1).sum())
-        .collect();
-    let z4 = Shared::concat(&z4.iter().collect::<Vec<_>>());
-    let z = party
-        .trunc_pr(&z4, FORWARD_BITS, weight_frac_bits(&params))
-        .await?;
-    let label = if k == 1 {
-        party = party.with_fixed_params(cmp);
-        let neg = party.ltz(&z).await;
-        party = party.with_fixed_params(params);
-        // label = 1 − [z < 0]
-        party.add_public_scalar(&(-&neg?), Fp::ONE)?
-    } else {
-        // Tournament over the classes: (score, index) pairs; the right one wins a pair only
-        // if its score is strictly higher (so ties keep the lower index, as in plaintext).
-        let mut cand: Vec<(Shared<Fp>, Shared<Fp>)> = (0..k)
-            .map(|c| {
-                let idx: Vec<usize> = (0..rows).map(|i| i * k + c).collect();
-                let c = Fp::from_u64(c as u64);
-                Ok((z.gather(&idx), party.public(&vec![c; rows])?))
-            })
-            .collect::<Result<_, ModelError>>()?;
-        while cand.len() > 1 {
-            let pairs = cand.len() / 2;
-            let diffs: Vec<Shared<Fp>> = (0..pairs)
-                .map(|p| &cand[2 * p].0 - &cand[2 * p + 1].0)
-                .collect();
-            party = party.with_fixed_params(cmp2);
-            let right = party
-                .ltz(&Shared::concat(&diffs.iter().collect::<Vec<_>>()))
-                .await;
-            party = party.with_fixed_params(params);
-            let right = right?;
-            let mut lhs = Vec::with_capacity(2 * pairs);
-            let mut rhs = Vec::with_capacity(2 * pairs);
-            for p in 0..pairs {
-                let b = right.slice(p * rows, rows);
-                let (l, r) = (&cand[2 * p], &cand[2 * p + 1]);
-                lhs.push(b.clone());
-                rhs.push(&r.0 - &l.0);
-                lhs.push(b);
-                rhs.push(&r.1 - &l.1);
-            }
-            let prod = party
-                .mul(
-                    &Shared::concat(&lhs.iter().collect::<Vec<_>>()),
-                    &Shared::concat(&rhs.iter().collect::<Vec<_>>()),
-                )
-                .await?;
-            let mut next = Vec::with_capacity(pairs + 1);
-            for p in 0..pairs {
-                let l = &cand[2 * p];
-                let ds = prod.slice(2 * p * rows, rows);
-                let di = prod.slice((2 * p + 1) * rows, rows);
-                next.push((&l.0 + &ds, &l.1 + &di));
-            }
-            if cand.len() % 2 == 1
-                && let Some(last) = cand.pop()
-            {
-                next.push(last);
-            }
-            cand = next;
-        }
-        cand.pop()
-            .map(|c| c.1)
-            .ok_or(ModelError::ApiMisuse { what: "no classes" })?
-    };
-    let out = party.reveal_to(owner, &label).await?;
-    let labels = out.map(|o| {
-        o.values()
-            .iter()
-            .map(|v| usize::try_from(v.to_i128()).unwrap_or(usize::MAX))
-            .collect()
-    });
-    Ok((party, labels))
-}
-
 /// Opened weights at `bits` fractional bits as reals.
 fn decode_weights(values: &[Fp], bits: u32) -> Vec<f64> {
     #[allow(clippy::cast_precision_loss)] // a real result is the point
@@ -824,24 +665,6 @@ fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Inference budgets by hand: breast cancer's 113 test rows (binary) and digits' 359
-    /// (10 classes, 9 comparisons per row). Every record value is range-proven (K = 32: 32
-    /// squares and 32 masks of its owner), and the predictions go to the owner through its
-    /// masks.
-    #[test]
-    fn inference_budget_by_hand() {
-        let p = FixedParams::default();
-        let b = inference_budget(&p, 113, 30, 2, 0).unwrap();
-        assert_eq!(b.triples, 113 * 31 + 113 * 60);
-        assert_eq!(b.bits, 113 * 120 + 113 * 72);
-        assert_eq!(b.input_masks, vec![32 * 113 * 30 + 113]);
-        assert_eq!(b.squares, 32 * 113 * 30);
-        let b = inference_budget(&p, 359, 64, 10, 1).unwrap();
-        assert_eq!(b.triples, 359 * 10 * 65 + 359 * 9 * (62 + 2));
-        assert_eq!(b.bits, 359 * 10 * 120 + 359 * 9 * 73);
-        assert_eq!(b.input_masks, vec![0, 32 * 359 * 64 + 359]);
-    }
 
     /// The acceptance run's budget, counted by hand: 456 rows in 14 batches of 32 and one of
     /// 8, `d + 1 = 31`, 10 epochs, the clamped sigmoid.

@@ -663,6 +663,36 @@ where
     T: Transport + 'static,
     R: rand_core::CryptoRng + Send + ?Sized,
 {
+    generate_under_key(t, params, None, cheat, rng, progress).await
+}
+
+/// [`generate_with_progress`] under a MAC-key share this party already holds (`Some`), or a
+/// fresh one (`None`).
+///
+/// Material made under a kept key share is authenticated under the same global key
+/// `α = Σ α_i` as material of an earlier session, so that values kept in shares across
+/// sessions (a model kept in shares, `spdz_model::share_file`) stay valid. Reusing `α` is
+/// what SPDZ deployments do (MP-SPDZ keeps `Player-MAC-Keys-*` between runs): `α` is never
+/// opened, and a passed MAC check reveals nothing of it. After an abort it must be treated
+/// as known to the cheater ([`crate::Preprocessing::mark_spent`]): whoever keeps the key
+/// share must then discard it together with everything authenticated under it.
+///
+/// # Errors
+///
+/// As [`generate`].
+pub async fn generate_under_key<F, T, R>(
+    t: &T,
+    params: &Params,
+    key: Option<MacKeyShare<F>>,
+    cheat: Option<Cheat>,
+    rng: &mut R,
+    progress: Option<Arc<AtomicUsize>>,
+) -> Result<(MemoryPreprocessing<F>, Report), OfflineError>
+where
+    F: MascotField,
+    T: Transport + 'static,
+    R: rand_core::CryptoRng + Send + ?Sized,
+{
     let started = Instant::now();
     let (me, n) = (t.id(), t.parties());
     if n < 2 || me >= n {
@@ -687,8 +717,9 @@ where
     }
     // A joint session id (F_Rand), so that store files of this run can be told apart.
     let session = coin::toss_seed(t, b"session", cheat, rng).await?;
-    // Setup: each party's MAC-key share α_i, sampled locally and never sent.
-    let key = MacKeyShare::<F>::random(rng);
+    // Setup: each party's MAC-key share α_i, sampled locally (or kept from an earlier
+    // session) and never sent.
+    let key = key.unwrap_or_else(|| MacKeyShare::<F>::random(rng));
     let mut out = MemoryPreprocessing::new(me, n, key.clone())?;
     let plans = plan(params);
     let workers = params.threads.min(plans.len()).max(1);

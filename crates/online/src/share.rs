@@ -27,6 +27,30 @@ impl<F: Field> Shared<F> {
         Self { values, macs }
     }
 
+    /// This party's value shares and MAC shares, to keep a secret across sessions (a model
+    /// kept in shares, written to the party's own file). Named `dangerous_` because both are
+    /// secret: never log or send them.
+    #[must_use]
+    pub fn dangerous_parts(&self) -> (&[F], &[F]) {
+        (&self.values, &self.macs)
+    }
+
+    /// A vector from a party's value shares and MAC shares, as [`Shared::dangerous_parts`]
+    /// gave them in an earlier session. Valid only if that session's global MAC key is this
+    /// session's (the preprocessing made under the same key shares); shares or MACs that do
+    /// not fit are caught by the next MAC check, like any other wrong share.
+    ///
+    /// # Errors
+    /// [`crate::OnlineError::ApiMisuse`] if the two lengths differ.
+    pub fn try_from_parts(values: Vec<F>, macs: Vec<F>) -> Result<Self, crate::OnlineError> {
+        if values.len() != macs.len() {
+            return Err(crate::OnlineError::ApiMisuse {
+                what: "value and MAC shares of different lengths",
+            });
+        }
+        Ok(Self { values, macs })
+    }
+
     /// Shares of the public vector 0 of length `n` (valid: its MAC is 0).
     #[must_use]
     pub fn zeros(n: usize) -> Self {
