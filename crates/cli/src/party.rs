@@ -35,6 +35,11 @@ enum Job {
     Mul(JobArgs),
     /// Federated statistics over this party's rows and the others' (as `spdz stats`).
     Stats(StatsArgs),
+    /// Secure logistic regression on this party's file and the others' (as `spdz train`).
+    Train(crate::train::PartyArgs),
+    /// Secure inference: a model (this party's `model.json`, or every party's share file)
+    /// against one party's records; only that party learns the labels.
+    Predict(crate::predict::PartyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +90,8 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let job_args = match &args.job {
         Job::Triples(a) | Job::Mul(a) => a,
         Job::Stats(s) => return run_stats(setup, s),
+        Job::Train(t) => return crate::train::run_party(setup, t),
+        Job::Predict(p) => return crate::predict::run_party(setup, p),
     };
     if job_args.count == 0 || job_args.batch == 0 {
         return Err(Failure::Usage(anyhow::anyhow!(
@@ -147,7 +154,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
                 let made = job.run(transport).await.map_err(|k| abort(me, k, &view))?;
                 triples::print_summary(&view, start.elapsed().as_secs_f64(), &[made.report], &[]);
             }
-            Job::Stats(_) => {}
+            Job::Stats(_) | Job::Train(_) | Job::Predict(_) => {}
             Job::Mul(_) => {
                 let job = mul::Job {
                     params,

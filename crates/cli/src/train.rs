@@ -25,10 +25,11 @@ use spdz_model::plain::{
 };
 use spdz_model::secure::{
     Layout, LocalData, ModelError, Reveal, agree, infer, inference_budget, session_digest, train,
-    training_budget,
+    training_budget, weight_frac_bits,
 };
+use spdz_model::share_file::{ModelShares, model_id};
 use spdz_net::{PartyId, Transport};
-use spdz_offline::{Params, generate_with_progress};
+use spdz_offline::{Params, Preprocessing as _, generate_with_progress};
 use spdz_online::{Budget, FixedParams, Party};
 
 use crate::exit::Failure;
@@ -50,9 +51,10 @@ pub(crate) enum Partition {
     Columns,
 }
 
-/// Options shared by `spdz train` and `spdz demo`.
+/// Training options of every run: local (`spdz train`, `spdz demo`) and deployment
+/// (`spdz party ... train`).
 #[derive(Debug, clap::Args)]
-pub(crate) struct TrainOpts {
+pub(crate) struct Hyper {
     /// Passes over the training rows.
     #[arg(long, default_value_t = 10)]
     epochs: usize,
@@ -69,9 +71,6 @@ pub(crate) struct TrainOpts {
     /// Who learns the trained model: all, a party id, or none (kept in shares).
     #[arg(long, default_value = "all")]
     reveal_model: String,
-    /// How the parties talk.
-    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
-    transport: TransportKind,
     /// Offline workers per party.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
@@ -81,6 +80,22 @@ pub(crate) struct TrainOpts {
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Write the model to DIR: a revealed model to DIR/model.json (features, standardisation,
+    /// weights) for `spdz predict --model`; with `--reveal-model none`, each party's shares
+    /// to DIR/model-share-P.spdz for `spdz predict --model-shares` (rows partition). Nothing
+    /// is written unless training succeeds.
+    #[arg(long)]
+    model_out: Option<PathBuf>,
+}
+
+/// Options of the in-process runs (`spdz train`, `spdz demo`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct TrainOpts {
+    #[command(flatten)]
+    hyper: Hyper,
+    /// How the parties talk.
+    #[arg(long, value_enum, default_value_t = TransportKind::Memory)]
+    transport: TransportKind,
     /// Make one party deviate, offline (the `spdz triples` cheats) or online (`online-*`):
     /// every honest party must abort and nothing is released (exit 3).
     #[cfg(feature = "adversarial")]
@@ -90,11 +105,6 @@ pub(crate) struct TrainOpts {
     #[cfg(feature = "adversarial")]
     #[arg(long, requires = "cheat")]
     cheater: Option<usize>,
-    /// Write the revealed model (features, standardisation, weights) to DIR/model.json, for
-    /// `spdz predict` (not with `--reveal-model none`: kept-in-shares files are not written
-    /// yet).
-    #[arg(long)]
-    model_out: Option<PathBuf>,
 }
 
 /// Arguments of `spdz train`.
@@ -407,7 +417,7 @@ fn setup_demo(parties: usize) -> Result<Setup, Failure> {
     )
 }
 
-fn config(opts: &TrainOpts, parties: usize) -> Result<(TrainConfig, Reveal), Failure> {
+fn config(opts: &Hyper, parties: usize) -> Result<(TrainConfig, Reveal), Failure> {
     let sigmoid = Sigmoid::from_name(&opts.sigmoid)
         .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown sigmoid {}", opts.sigmoid)))?;
     let reveal = match opts.reveal_model.as_str() {
@@ -455,23 +465,38 @@ struct PartyReport {
     inferred: Option<Vec<usize>>,
     standardizer: Standardizer,
     consumed: Budget,
+    /// The layout the parties agreed on.
+    layout: Layout,
+    /// This party's part of the model kept in shares (with `keep`), to write once every
+    /// party has succeeded.
+    kept: Option<ModelShares>,
 }
 
 #[derive(Clone)]
 struct Job {
-    params: Params,
-    layout: Layout,
+    /// `Some`: the layout is known to this process (local runs); `None`: derived from the
+    /// parties' announcements (deployment).
+    layout: Option<Layout>,
+    partition: Partition,
+    /// This party's features per row (deployment, with `layout: None`).
+    width: Option<usize>,
     classes: usize,
     cfg: TrainConfig,
     reveal: Reveal,
+    /// Indexed by party id; with `own`, this process's single party at index 0.
     locals: Arc<Vec<Local>>,
+    own: bool,
+    threads: u16,
+    offline_batch: usize,
     cheat: Option<(AnyCheat, PartyId)>,
     /// Test rows (raw) that party 0 scores by secure inference after training, and their
     /// count (public); rows partition.
     infer: Option<(Arc<Vec<f64>>, usize)>,
-    /// Each party's session digest (its file's header, the layout and the configuration),
-    /// compared between the parties before any preprocessing.
-    digests: Arc<Vec<[u8; 32]>>,
+    /// Each party's header digest (rows partition), part of the session digest compared
+    /// between the parties before any preprocessing.
+    headers: Arc<Vec<Option<[u8; 32]>>>,
+    /// Feature names: keep the model in shares and return each party's share file contents.
+    keep: Option<Arc<Vec<String>>>,
     /// Party 0's offline triples and training batches, for the bar.
     progress: Option<(Arc<AtomicUsize>, Arc<AtomicUsize>)>,
 }
@@ -485,12 +510,104 @@ fn model_abort(e: &ModelError) -> AbortKind {
     }
 }
 
+/// The step of the layout announcement (the model crate's range `0x04xx_xxxx`).
+const STEP_LAYOUT: u32 = 0x0400_0020;
+
+/// Every party announces its file's shape (partition, header digest, rows, columns, whether
+/// it holds the labels); every party derives the same layout, or refuses a peer whose file
+/// does not fit before any preprocessing.
+async fn announce_layout<T: Transport>(
+    t: &T,
+    partition: Partition,
+    header: Option<&[u8; 32]>,
+    local: &Local,
+    width: usize,
+) -> Result<Layout, AbortKind> {
+    let rows = local
+        .y
+        .as_ref()
+        .map_or_else(|| local.x.len().checked_div(width).unwrap_or(0), Vec::len);
+    let mut msg = vec![u8::from(partition == Partition::Columns)];
+    msg.extend_from_slice(header.unwrap_or(&[0; 32]));
+    msg.extend_from_slice(&(rows as u64).to_le_bytes());
+    msg.extend_from_slice(&(width as u64).to_le_bytes());
+    msg.push(u8::from(local.y.is_some()));
+    let all = t
+        .exchange_all(spdz_net::Step::new(STEP_LAYOUT), msg.clone())
+        .await
+        .map_err(|e| AbortKind::from(&e))?;
+    let mut parsed = Vec::with_capacity(all.len());
+    for (from, m) in all.iter().enumerate() {
+        if m.len() != msg.len() {
+            return Err(AbortKind::MalformedMessage { from });
+        }
+        let u = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&m[at..at + 8]);
+            usize::try_from(u64::from_le_bytes(b)).map_err(|_| AbortKind::MalformedMessage { from })
+        };
+        // Partition and header (rows) must be ours.
+        if m[0] != msg[0] || (partition == Partition::Rows && m[1..33] != msg[1..33]) {
+            return Err(AbortKind::ParamsMismatch { from });
+        }
+        parsed.push((u(33)?, u(41)?, m[49] == 1));
+    }
+    let bad = |from| AbortKind::ParamsMismatch { from };
+    match partition {
+        Partition::Rows => {
+            if let Some(from) = (0..parsed.len()).find(|&p| !parsed[p].2 || parsed[p].1 != width) {
+                return Err(bad(from));
+            }
+            Ok(Layout::Rows {
+                rows: parsed.iter().map(|p| p.0).collect(),
+                features: width,
+            })
+        }
+        Partition::Columns => {
+            let labels: Vec<_> = (0..parsed.len()).filter(|&p| parsed[p].2).collect();
+            let [label_owner] = labels[..] else {
+                return Err(bad(labels.get(1).copied().unwrap_or(0)));
+            };
+            let rows = parsed[0].0;
+            if let Some(from) = (0..parsed.len()).find(|&p| parsed[p].0 != rows || parsed[p].1 == 0)
+            {
+                return Err(bad(from));
+            }
+            Ok(Layout::Columns {
+                rows,
+                features: parsed.iter().map(|p| p.1).collect(),
+                label_owner,
+            })
+        }
+    }
+}
+
+/// The preprocessing a run consumes: training, and the secure inference of `infer_rows`
+/// test rows by party 0.
+fn plan_budget(
+    layout: &Layout,
+    classes: usize,
+    cfg: &TrainConfig,
+    reveal: Reveal,
+    infer_rows: Option<usize>,
+) -> Result<Budget, ModelError> {
+    let fixed = FixedParams::default();
+    let mut budget = training_budget(&fixed, layout, classes, cfg, reveal)?;
+    if let Some(rows) = infer_rows {
+        budget += &inference_budget(&fixed, rows, layout.features(), classes, 0)?;
+    }
+    Ok(budget)
+}
+
 impl crate::local::PartyJob for Job {
     type Output = PartyReport;
 
     async fn run<T: Transport + 'static>(self, transport: T) -> Result<PartyReport, AbortKind> {
         let me: PartyId = transport.id();
-        let local = self.locals.get(me).ok_or(AbortKind::ApiMisuse)?;
+        let n = transport.parties();
+        let at = if self.own { 0 } else { me };
+        let local = self.locals.get(at).ok_or(AbortKind::ApiMisuse)?;
+        let header = self.headers.get(at).ok_or(AbortKind::ApiMisuse)?.as_ref();
         let (offline_counter, online_counter) = match (&self.progress, me) {
             (Some((a, b)), 0) => (Some(Arc::clone(a)), Some(Arc::clone(b))),
             _ => (None, None),
@@ -500,16 +617,39 @@ impl crate::local::PartyJob for Job {
             Some(AnyCheat::Offline(c)) => Some(c),
             _ => None,
         };
+        let layout = match (&self.layout, self.width) {
+            (Some(l), _) => l.clone(),
+            (None, Some(width)) => {
+                announce_layout(&transport, self.partition, header, local, width).await?
+            }
+            (None, None) => return Err(AbortKind::ApiMisuse),
+        };
+        if layout.parties() != n {
+            return Err(AbortKind::ApiMisuse);
+        }
         // Refused before any preprocessing: other columns or other training parameters.
-        let digest = self.digests.get(me).ok_or(AbortKind::ApiMisuse)?;
-        agree(&transport, digest)
+        let digest = session_digest(header, &layout, self.classes, &self.cfg, self.reveal);
+        agree(&transport, &digest)
             .await
             .map_err(|e| model_abort(&e))?;
+        let budget = plan_budget(
+            &layout,
+            self.classes,
+            &self.cfg,
+            self.reveal,
+            self.infer.as_ref().map(|i| i.1),
+        )
+        .map_err(|e| model_abort(&e))?;
+        let params = Params {
+            batch_size: self.offline_batch,
+            threads: usize::from(self.threads),
+            ..budget.mascot_params()
+        };
         let mut rng: rand_chacha::ChaCha20Rng = rand::make_rng();
         let start = Instant::now();
         let (prep, report) = generate_with_progress::<Fp, _, _>(
             &transport,
-            &self.params,
+            &params,
             offline_cheat,
             &mut rng,
             offline_counter,
@@ -517,6 +657,7 @@ impl crate::local::PartyJob for Job {
         .await
         .map_err(|e| AbortKind::from(&e))?;
         let offline_seconds = start.elapsed().as_secs_f64();
+        let key = self.keep.as_ref().map(|_| prep.mac_key_share().clone());
         #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
         let mut party = Party::new(transport, prep, &mut rng).map_err(|e| AbortKind::from(&e))?;
         #[cfg(feature = "adversarial")]
@@ -527,7 +668,7 @@ impl crate::local::PartyJob for Job {
         let start = Instant::now();
         let (party, trained) = train(
             party,
-            &self.layout,
+            &layout,
             self.classes,
             LocalData {
                 x: &local.x,
@@ -552,6 +693,26 @@ impl crate::local::PartyJob for Job {
         let online_seconds = start.elapsed().as_secs_f64();
         let (online_bytes, online_rounds) =
             crate::local::sent_since(&before, &party.transport().stats());
+        if party.consumed() != &budget {
+            return Err(AbortKind::ApiMisuse);
+        }
+        let kept = match (&self.keep, key) {
+            (Some(names), Some(key)) => Some(
+                ModelShares::new(
+                    me,
+                    n,
+                    model_id(&digest, &report.session),
+                    names.to_vec(),
+                    self.classes,
+                    trained.standardizer.clone(),
+                    weight_frac_bits(&FixedParams::default()),
+                    key,
+                    &trained.shares,
+                )
+                .map_err(|_| AbortKind::ApiMisuse)?,
+            ),
+            _ => None,
+        };
         Ok(PartyReport {
             offline_seconds,
             offline_bytes: report.bytes_sent,
@@ -562,7 +723,9 @@ impl crate::local::PartyJob for Job {
             weights: trained.weights,
             inferred,
             standardizer: trained.standardizer,
-            consumed: party.consumed().clone(),
+            consumed: budget,
+            layout,
+            kept,
         })
     }
 }
@@ -579,10 +742,12 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<(), Failure> {
 
 fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     let n = setup.layout.parties();
-    let (cfg, reveal) = config(opts, n)?;
-    if opts.model_out.is_some() && reveal == Reveal::None {
+    let hyper = &opts.hyper;
+    let (cfg, reveal) = config(hyper, n)?;
+    let keep = hyper.model_out.is_some() && reveal == Reveal::None;
+    if keep && matches!(setup.layout, Layout::Columns { .. }) {
         return Err(Failure::Usage(anyhow::anyhow!(
-            "--model-out writes a revealed model; with --reveal-model none the model stays in shares (kept-in-shares files are not supported yet)"
+            "--model-out with --reveal-model none keeps the model in shares for the rows partition only (with columns, each party's standardisation is its own secret)"
         )));
     }
     #[cfg(feature = "adversarial")]
@@ -601,29 +766,27 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
     };
     #[cfg(not(feature = "adversarial"))]
     let cheat: Option<(AnyCheat, PartyId)> = None;
-    let fixed = FixedParams::default();
-    let mut budget = training_budget(&fixed, &setup.layout, setup.classes, &cfg, reveal)
-        .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
-    // Secure inference of the test rows by party 0 (rows partition, binary).
+    // Secure inference of the test rows by party 0 (rows partition).
     let infer_rows = match (&setup.layout, &setup.test) {
         (Layout::Rows { .. }, Some(t)) => Some(t.rows()),
         _ => None,
     };
-    if let Some(rows) = infer_rows {
-        budget += &inference_budget(&fixed, rows, setup.features.len(), setup.classes, 0)
-            .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    let budget = plan_budget(&setup.layout, setup.classes, &cfg, reveal, infer_rows)
+        .map_err(|e| Failure::Usage(anyhow::anyhow!("{e}")))?;
+    if let Some(dir) = hyper.model_out.as_ref().filter(|_| keep) {
+        // Refused before any preprocessing rather than after training.
+        for p in 0..n {
+            let f = spdz_model::share_file::file_path(dir, p);
+            if f.exists() {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "{}: exists (share files are never overwritten)",
+                    f.display()
+                )));
+            }
+        }
     }
-    let params = Params {
-        triples: budget.triples,
-        squares: budget.squares,
-        bits: budget.bits,
-        input_masks: budget.max_input_masks(),
-        batch_size: opts.offline_batch,
-        threads: usize::from(opts.threads),
-        ..Params::default()
-    };
     let total_batches = batches(setup.layout.rows(), cfg.batch).len() * cfg.epochs;
-    let bar = if opts.json {
+    let bar = if hyper.json {
         None
     } else {
         Phases::start(&[
@@ -640,37 +803,39 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         ])
     };
     let job = Job {
-        params,
-        layout: setup.layout.clone(),
+        layout: Some(setup.layout.clone()),
+        partition: match setup.layout {
+            Layout::Rows { .. } => Partition::Rows,
+            Layout::Columns { .. } => Partition::Columns,
+        },
+        width: None,
         classes: setup.classes,
         cfg,
         reveal,
         locals: Arc::new(setup.locals.clone()),
+        own: false,
+        threads: hyper.threads,
+        offline_batch: hyper.offline_batch,
         cheat,
-        digests: Arc::new(
-            setup
-                .headers
-                .iter()
-                .map(|h| session_digest(h.as_ref(), &setup.layout, setup.classes, &cfg, reveal))
-                .collect(),
-        ),
         infer: infer_rows
             .zip(setup.test.as_ref())
             .map(|(rows, t)| (Arc::new(t.x().to_vec()), rows)),
+        headers: Arc::new(setup.headers.clone()),
+        keep: keep.then(|| Arc::new(setup.features.clone())),
         progress: bar.as_ref().map(|b| (b.counter(0), b.counter(1))),
     };
     let outcomes = run_local(opts.transport, n, job)?;
     drop(bar);
     let aborts = honest_aborts(&outcomes, cheat.map(|(_, who)| who));
     if !aborts.is_empty() {
-        return Err(report_aborts(&aborts, opts.json));
+        return Err(report_aborts(&aborts, hyper.json));
     }
     if let Some((c, who)) = cheat {
         return Err(Failure::Internal(anyhow::anyhow!(
             "cheat {c:?} by party {who} was not detected"
         )));
     }
-    let reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    let mut reports: Vec<PartyReport> = outcomes.into_iter().filter_map(|(_, r)| r.ok()).collect();
     if reports.iter().any(|r| r.consumed != budget) {
         return Err(Failure::Internal(anyhow::anyhow!(
             "a party consumed other preprocessing than planned"
@@ -737,7 +902,22 @@ fn execute(setup: Setup, opts: &TrainOpts) -> Result<(), Failure> {
         }
         _ => None,
     };
-    let model_file = match (&opts.model_out, &secure, &secure_st) {
+    let model_file = match (&hyper.model_out, &secure, &secure_st) {
+        (Some(dir), _, _) if keep => {
+            // Every party succeeded: each writes its own share file.
+            let mut written = Vec::with_capacity(n);
+            for r in &mut reports {
+                if let Some(k) = r.kept.take() {
+                    written.push(
+                        k.write(dir)
+                            .map_err(|e| Failure::Usage(e.into()))?
+                            .display()
+                            .to_string(),
+                    );
+                }
+            }
+            Some(written.join(","))
+        }
         (Some(dir), Some(m), Some(st)) => {
             let who = match reveal {
                 Reveal::To(p) => format!("party {p}"),
@@ -806,7 +986,7 @@ impl Summary<'_> {
             Reveal::To(p) => format!("party {p}"),
             Reveal::None => "none (kept in shares)".to_string(),
         };
-        if self.opts.json {
+        if self.opts.hyper.json {
             let per_party: Vec<_> = self
                 .reports
                 .iter()
@@ -839,7 +1019,7 @@ impl Summary<'_> {
                     "sigmoid": self.cfg.sigmoid.name(),
                     "reveal_model": reveal,
                     "transport": self.opts.transport.name(),
-                    "threads": self.opts.threads,
+                    "threads": self.opts.hyper.threads,
                     "preprocessing": {
                         "triples": self.budget.triples,
                         "squares": self.budget.squares,
@@ -915,5 +1095,210 @@ impl Summary<'_> {
                 r.online_rounds
             );
         }
+    }
+}
+
+/// Arguments of `spdz party ... train`: this party's file only; the layout (every party's
+/// rows, or columns and the label's holder) is announced between the parties before any
+/// preprocessing.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PartyArgs {
+    /// This party's CSV file (rows: the same columns at every party; columns: this party's
+    /// columns of the same rows, the label column at one party).
+    #[arg(long)]
+    data: PathBuf,
+    /// How the data is split among the parties (the same at every party).
+    #[arg(long, value_enum, default_value_t = Partition::Rows)]
+    partition: Partition,
+    /// The label column (default: the last column; with `--partition columns`: `label`).
+    #[arg(long)]
+    label: Option<String>,
+    /// `binary`, or the number of classes (the same at every party).
+    #[arg(long, default_value = "binary")]
+    classes: String,
+    /// The declared input range |x| ≤ BOUND of this party's features.
+    #[arg(long)]
+    input_bound: Option<f64>,
+    #[command(flatten)]
+    hyper: Hyper,
+    /// Make THIS party deviate (a rehearsal of an attack): offline or `online-*`.
+    #[cfg(feature = "adversarial")]
+    #[arg(long, value_parser = crate::mul::all_cheat_names())]
+    cheat: Option<String>,
+}
+
+/// `spdz party ... train`.
+pub(crate) fn run_party(setup: spdz_net::TlsSetup, args: &PartyArgs) -> Result<(), Failure> {
+    let (me, n) = (setup.me, setup.parties.len());
+    let classes = parse_classes(&args.classes)?;
+    let (cfg, reveal) = config(&args.hyper, n)?;
+    let keep = args.hyper.model_out.is_some() && reveal == Reveal::None;
+    if args.partition == Partition::Columns && args.hyper.model_out.is_some() {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--model-out needs the rows partition in a deployment (with columns, the standardisation of other parties' columns is theirs)"
+        )));
+    }
+    let table = load(&args.data)?;
+    let (local, names, header) = match args.partition {
+        Partition::Rows => {
+            let ds =
+                Dataset::from_table(&table, &spec(args.label.clone(), classes, args.input_bound))
+                    .map_err(|e| data_error(&e))?;
+            let local = Local {
+                x: ds.x().to_vec(),
+                y: Some(ds.y().to_vec()),
+            };
+            (local, ds.features().to_vec(), Some(table.header_digest()))
+        }
+        Partition::Columns => {
+            let label = args.label.clone().unwrap_or_else(|| "label".to_string());
+            if table.column_index(&label).is_some() {
+                let ds = Dataset::from_table(&table, &spec(Some(label), classes, args.input_bound))
+                    .map_err(|e| data_error(&e))?;
+                let local = Local {
+                    x: ds.x().to_vec(),
+                    y: Some(ds.y().to_vec()),
+                };
+                (local, ds.features().to_vec(), None)
+            } else {
+                check_bound(&table, args.input_bound)?;
+                let x = (0..table.rows())
+                    .flat_map(|r| table.row(r).to_vec())
+                    .collect();
+                (Local { x, y: None }, table.columns().to_vec(), None)
+            }
+        }
+    };
+    if let Some(dir) = args.hyper.model_out.as_ref().filter(|_| keep) {
+        let f = spdz_model::share_file::file_path(dir, me);
+        if f.exists() {
+            return Err(Failure::Usage(anyhow::anyhow!(
+                "{}: exists (share files are never overwritten)",
+                f.display()
+            )));
+        }
+    }
+    #[cfg(feature = "adversarial")]
+    let cheat = match &args.cheat {
+        None => None,
+        Some(name) => Some((
+            crate::mul::parse_cheat(name)
+                .ok_or_else(|| Failure::Usage(anyhow::anyhow!("unknown cheat {name}")))?,
+            me,
+        )),
+    };
+    #[cfg(not(feature = "adversarial"))]
+    let cheat: Option<(AnyCheat, PartyId)> = None;
+    let job = Job {
+        layout: None,
+        partition: args.partition,
+        width: Some(names.len()),
+        classes,
+        cfg,
+        reveal,
+        locals: Arc::new(vec![local]),
+        own: true,
+        threads: args.hyper.threads,
+        offline_batch: args.hyper.offline_batch,
+        cheat,
+        infer: None,
+        headers: Arc::new(vec![header]),
+        keep: keep.then(|| Arc::new(names.clone())),
+        progress: None,
+    };
+    let json = args.hyper.json;
+    let mut report = crate::local::runtime()?.block_on(async {
+        let transport = spdz_net::TlsTransport::connect(setup)
+            .await
+            .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
+        let links = transport.clone();
+        let report = crate::local::PartyJob::run(job, transport)
+            .await
+            .map_err(|k| report_aborts(&[(me, k)], json))?;
+        if let Err(e) = links.close().await {
+            tracing::debug!(error = %e, "closing the links");
+        }
+        Ok::<_, Failure>(report)
+    })?;
+    // Training succeeded at this party: only now is anything written.
+    let model_file = match (&args.hyper.model_out, report.kept.take(), &report.weights) {
+        (Some(dir), Some(k), _) => Some(
+            k.write(dir)
+                .map_err(|e| Failure::Usage(e.into()))?
+                .display()
+                .to_string(),
+        ),
+        (Some(dir), None, Some(w)) => {
+            let m = Model {
+                weights: w.clone(),
+                features: names.len(),
+                classes,
+            };
+            let who = match reveal {
+                Reveal::To(p) => format!("party {p}"),
+                _ => "all parties".to_string(),
+            };
+            let file = ModelFile::new(&names, &report.standardizer, &m, cfg.sigmoid.name(), who);
+            Some(file.write(dir)?.display().to_string())
+        }
+        _ => None,
+    };
+    print_party(me, &report, model_file.as_deref(), json);
+    Ok(())
+}
+
+#[allow(clippy::cast_precision_loss)] // byte counts far below 2^52
+fn print_party(me: PartyId, r: &PartyReport, model_file: Option<&str>, json: bool) {
+    let partition = match r.layout {
+        Layout::Rows { .. } => "rows",
+        Layout::Columns { .. } => "columns",
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "party": me,
+                "parties": r.layout.parties(),
+                "partition": partition,
+                "train_rows": r.layout.rows(),
+                "features": r.layout.features(),
+                "preprocessing": {
+                    "triples": r.consumed.triples,
+                    "squares": r.consumed.squares,
+                    "bits": r.consumed.bits,
+                    "input_masks_per_owner": r.consumed.input_masks,
+                },
+                "offline_seconds": r.offline_seconds,
+                "offline_bytes_sent": r.offline_bytes,
+                "offline_rounds": r.offline_rounds,
+                "online_seconds": r.online_seconds,
+                "online_bytes_sent": r.online_bytes,
+                "online_rounds": r.online_rounds,
+                "weights": r.weights,
+                "model_file": model_file,
+            })
+        );
+        return;
+    }
+    println!(
+        "party {me}: trained with {} parties, {partition} partition, {} rows × {} features",
+        r.layout.parties(),
+        r.layout.rows(),
+        r.layout.features()
+    );
+    println!(
+        "  offline {:.2} s, {:.1} MB sent; online {:.2} s, {:.2} MB sent, {} rounds",
+        r.offline_seconds,
+        r.offline_bytes as f64 / 1e6,
+        r.online_seconds,
+        r.online_bytes as f64 / 1e6,
+        r.online_rounds
+    );
+    match &r.weights {
+        Some(w) => println!("  weights (features, then bias): {w:?}"),
+        None => println!("  the model was not revealed to this party"),
+    }
+    if let Some(f) = model_file {
+        println!("  model written to {f}");
     }
 }
