@@ -211,6 +211,9 @@ impl<F: MascotField> Receiver<F> {
                 let bit = self.delta_bits[l];
                 for ((s, tl), chunk) in acc.iter_mut().zip(&t).zip(row.chunks_exact(F::BYTES)) {
                     // u is the peer's message, public to us: the vartime decoder is fine.
+                    // Lazy on purpose: the error enum has drop glue, and an eager value per element was
+                    // built and dropped in this inner loop (visible in the profile).
+                    #[allow(clippy::unnecessary_lazy_evaluations)]
                     let u = F::decode_public_vartime(chunk)
                         .ok_or_else(|| OfflineError::MalformedMessage { from: peer, what })?;
                     // Extend, step 3: q^l = t_{Δ_l}^l + Δ_l·u^l, selected in constant time
