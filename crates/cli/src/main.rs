@@ -11,6 +11,7 @@ mod local;
 mod mul;
 mod party;
 mod predict;
+mod prep;
 mod progress;
 mod selftest;
 mod stats;
@@ -36,6 +37,11 @@ enum Command {
     Selftest(selftest::Args),
     /// Make MAC-authenticated Beaver triples with MASCOT between N parties in this process.
     Triples(triples::Args),
+    /// Make any mix of MASCOT preprocessing (triples, square pairs, random bits, input masks)
+    /// between N parties in this process.
+    Prep(prep::Args),
+    /// Benchmarks (`bench offline`: the offline phase's figures for n = 2 and 3).
+    Bench(prep::BenchArgs),
     /// Make M triples with MASCOT, then run M multiplications online; offline and online
     /// costs are reported apart.
     Mul(mul::Args),
@@ -64,6 +70,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Selftest(args) => selftest::run(&args),
         Command::Triples(args) => triples::run(&args),
+        Command::Prep(args) => prep::run(&args),
+        Command::Bench(args) => prep::bench(&args),
         Command::Mul(args) => mul::run(&args),
         Command::Keygen(args) => keygen::run(&args),
         Command::Party(args) => party::run(&args),

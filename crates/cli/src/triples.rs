@@ -181,7 +181,7 @@ fn store_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
 /// Creates `dir`; refuses one that holds store files (writing over a store would reset its
 /// watermark and could re-issue used material, and a partial overwrite would leave a folder
 /// mixing two sessions), or with `force` deletes them all first.
-fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), Failure> {
+pub(crate) fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), Failure> {
     let existing = store_files(dir)?;
     if !existing.is_empty() && !force {
         let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();

@@ -172,6 +172,70 @@ impl Fp {
     }
 }
 
+/// Σ_l 2^l·x_l mod p, reduced once at the end: the "gadget" sum that turns k bit-position
+/// shares into one share in COPEe and Gilboa multiplication (MASCOT, ePrint 2016/505).
+///
+/// Since 2^127 ≡ 1 (mod p), multiplying a canonical x < 2^127 by 2^l (l < 127) is a 127-bit
+/// rotation of x, exact as an integer congruent mod p. The rotated terms (< 2^127) are summed
+/// as 64-bit halves in two 128-bit lanes, so no term costs a modular reduction; one fold at
+/// [`Pow2Sum::finish`]. A lane gains less than 2^64 per term, so it cannot overflow before
+/// 2^64 terms (a product uses 127, a check at most a few thousand).
+///
+/// Branch-free: the shift amount l is a public position, the data only flows through shifts,
+/// masks and adds.
+#[derive(Clone, Copy, Default)]
+pub struct Pow2Sum {
+    lo: u128,
+    hi: u128,
+}
+
+impl Pow2Sum {
+    /// The empty sum.
+    pub const ZERO: Self = Self { lo: 0, hi: 0 };
+
+    /// Adds 2^l·x. Requires `l < 127` (bit positions of an element); a larger `l` is a caller
+    /// bug and is reduced mod 127 (2^127 ≡ 1, so the result is still right).
+    #[inline(always)]
+    pub fn add(&mut self, x: Fp, l: u32) {
+        let l = l % 127;
+        // x < 2^127: bits shifted past 2^127 come back at the bottom (2^127 ≡ 1). For l = 0
+        // the right shift by 127 gives 0.
+        let r = ((x.0 << l) & P) | (x.0 >> (127 - l));
+        self.lo += lo64(r) as u128;
+        self.hi += hi64(r) as u128;
+    }
+
+    /// Adds another sum.
+    #[inline(always)]
+    pub fn merge(&mut self, o: Pow2Sum) {
+        self.lo += o.lo;
+        self.hi += o.hi;
+    }
+
+    /// The sum mod p.
+    #[inline]
+    pub fn finish(self) -> Fp {
+        // lo + hi·2^64, hi = h1·2^63 + h0 with h0 < 2^63: hi·2^64 ≡ h0·2^64 + h1, and
+        // h0·2^64 < 2^127 − 1 is canonical.
+        let h0 = self.hi & ((1u128 << 63) - 1);
+        let h1 = self.hi >> 63;
+        Fp::from_u128(self.lo) + Fp(h0 << 64) + Fp::from_u128(h1)
+    }
+}
+
+impl Fp {
+    /// `self` if bit `i` of `bits` is set, else 0: the product of `self` with a secret bit,
+    /// branch-free (the bit becomes an all-ones or all-zeros mask, as `subtle`'s
+    /// `conditional_select` does, without building a `Choice` per element). `i` is a public
+    /// position (reduced mod 128).
+    #[inline(always)]
+    #[must_use]
+    pub const fn and_bit(self, bits: u128, i: u32) -> Fp {
+        let mask = ((bits >> (i % 128)) & 1).wrapping_neg();
+        Fp(self.0 & mask)
+    }
+}
+
 impl fmt::Debug for Fp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Fp({})", self.0)
@@ -430,10 +494,12 @@ impl Field for Fp {
         CtOption::new(r, r.square().ct_eq(self))
     }
 
+    #[inline]
     fn write_le(&self, out: &mut [u8]) {
         out.copy_from_slice(&self.0.to_le_bytes());
     }
 
+    #[inline]
     fn read_le(bytes: &[u8]) -> Result<Self, FieldError> {
         let arr: [u8; 16] = bytes.try_into().map_err(|_| FieldError::WrongLength {
             expected: Self::BYTES,
@@ -468,6 +534,45 @@ impl Field for Fp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pow2_sum_matches_horner() {
+        let mut x = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321u128;
+        for n in [0usize, 1, 2, 126, 127, 300] {
+            let mut s = Pow2Sum::ZERO;
+            let mut expect = Fp::ZERO;
+            for j in 0..n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let v = Fp::from_u128(x);
+                let l = u32::try_from(j % 127).unwrap();
+                s.add(v, l);
+                expect += v * Fp::from_u128(1u128 << l);
+            }
+            assert_eq!(s.finish(), expect, "{n}");
+        }
+        // Extremes: p − 1 at every position, many times.
+        let mut s = Pow2Sum::ZERO;
+        let mut expect = Fp::ZERO;
+        let m = Fp::from_u128(P - 1);
+        for j in 0..(127 * 40) {
+            let l = u32::try_from(j % 127).unwrap();
+            s.add(m, l);
+            expect += m * Fp::from_u128(1u128 << l);
+        }
+        let mut t = Pow2Sum::ZERO;
+        t.merge(s);
+        assert_eq!(t.finish(), expect);
+    }
+
+    #[test]
+    fn and_bit_selects() {
+        let v = Fp::from_u128(12345);
+        assert_eq!(v.and_bit(0b10, 1), v);
+        assert_eq!(v.and_bit(0b10, 0), Fp::ZERO);
+        assert_eq!(v.and_bit(1u128 << 127, 127), v);
+    }
 
     #[test]
     fn final_conditional_subtraction_is_needed() {

@@ -56,7 +56,7 @@ mod gf128;
 
 pub use error::{FieldError, FixedPointError};
 pub use fixed::FixedPoint;
-pub use fp::Fp;
+pub use fp::{Fp, Pow2Sum};
 pub use gf128::{Gf128, Gf128Wide};
 use subtle::{ConditionallySelectable, ConstantTimeEq, CtOption};
 

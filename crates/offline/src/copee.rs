@@ -29,15 +29,9 @@ use crate::OfflineError;
 use crate::field_ext::MascotField;
 use crate::shares::MacKeyShare;
 
-/// Fills `out` with the next `out.len()` PRF outputs of `prg`, mapped to F.
-fn prf_fill<F: MascotField>(prg: &mut Prg, blocks: &mut Vec<Block>, out: &mut [F]) {
-    blocks.clear();
-    blocks.resize(out.len(), Block::ZERO);
-    prg.fill(blocks);
-    for (o, b) in out.iter_mut().zip(blocks.iter()) {
-        *o = F::from_block(b.to_u128());
-    }
-}
+/// Inputs per tile of Extend: the PRF outputs of one bit position for a tile (2 KiB per stream)
+/// and the tile's accumulators stay in L1 while all k positions are processed.
+const TILE: usize = 128;
 
 /// COPEe sender P_A: holds both seeds of every base OT.
 pub struct Sender<F: MascotField> {
@@ -83,44 +77,54 @@ impl<F: MascotField> Sender<F> {
     pub fn extend(&mut self, x: &[F], cheat: Option<crate::Cheat>) -> (Vec<F>, Vec<u8>) {
         let m = x.len();
         let k = F::BITS;
-        let mut acc = vec![F::ZERO; m];
+        let mut out = Vec::with_capacity(m);
         let mut msg = vec![0u8; k * m * F::BYTES];
-        let mut t0 = vec![F::ZERO; m];
-        let mut t1 = vec![F::ZERO; m];
-        let mut blocks = Vec::with_capacity(m);
-        // Horner from the top bit down: acc = 2·acc + t_0^l gives Σ 2^l·t_0^l.
-        for l in (0..k).rev() {
-            let [p0, p1] = &mut self.prgs[l];
-            prf_fill(p0, &mut blocks, &mut t0);
-            prf_fill(p1, &mut blocks, &mut t1);
-            let row = &mut msg[l * m * F::BYTES..(l + 1) * m * F::BYTES];
-            for (i, (chunk, ((&a, &b), &xi))) in row
-                .chunks_exact_mut(F::BYTES)
-                .zip(t0.iter().zip(&t1).zip(x))
-                .enumerate()
-            {
-                #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
-                let mut xv = xi;
-                crate::cheat::deviate!(
-                    cheat.filter(|_| i == 0 && l != 0),
-                    CopeeInconsistentInput,
-                    {
-                        xv += F::ONE;
-                    }
-                );
-                // Extend, step 2: u^l = t_0^l − t_1^l + x.
-                (a - b + xv).write_le(chunk);
+        let mut t0 = [[0u8; 16]; TILE];
+        let mut t1 = [[0u8; 16]; TILE];
+        let mut acc = [F::Pow2Acc::default(); TILE];
+        // Tiles of TILE inputs, every bit position l within a tile: the PRF outputs and the
+        // accumulators stay in L1, one pass over the message.
+        for (tile, xs) in x.chunks(TILE).enumerate() {
+            let n = xs.len();
+            let acc = &mut acc[..n];
+            acc.fill(F::Pow2Acc::default());
+            for l in 0..k {
+                // Extend, step 1: t_b^l = PRF(k_b^l), the next n outputs of each stream.
+                let [p0, p1] = &mut self.prgs[l];
+                p0.fill_bytes_blocks(&mut t0[..n]);
+                p1.fill_bytes_blocks(&mut t1[..n]);
+                let start = (l * m + tile * TILE) * F::BYTES;
+                let row = &mut msg[start..start + n * F::BYTES];
+                for (i, (chunk, ((a, b), (&xi, s)))) in row
+                    .chunks_exact_mut(F::BYTES)
+                    .zip(t0.iter().zip(&t1).zip(xs.iter().zip(acc.iter_mut())))
+                    .enumerate()
+                {
+                    let a = F::from_block(u128::from_le_bytes(*a));
+                    let b = F::from_block(u128::from_le_bytes(*b));
+                    #[cfg_attr(not(feature = "adversarial"), allow(unused_mut))]
+                    let mut xv = xi;
+                    crate::cheat::deviate!(
+                        cheat.filter(|_| tile == 0 && i == 0 && l != 0),
+                        CopeeInconsistentInput,
+                        {
+                            xv += F::ONE;
+                        }
+                    );
+                    // Extend, step 2: u^l = t_0^l − t_1^l + x.
+                    (a - b + xv).write_le(chunk);
+                    // Extend, step 4: t = Σ_l 2^l·t_0^l (reduced once per input).
+                    F::pow2_add(s, a, l);
+                }
             }
-            for (s, &a) in acc.iter_mut().zip(&t0) {
-                *s = *s + *s + a;
-            }
+            out.extend(acc.iter().map(|&s| -F::pow2_finish(s)));
         }
-        crate::shares::wipe(&mut t0);
-        crate::shares::wipe(&mut t1);
-        for s in &mut acc {
-            *s = -*s;
-        }
-        (acc, msg)
+        zeroize::Zeroize::zeroize(&mut t0);
+        zeroize::Zeroize::zeroize(&mut t1);
+        // The accumulators held partial sums of the shares.
+        acc.fill(F::Pow2Acc::default());
+        core::hint::black_box(&mut acc);
+        (out, msg)
     }
 }
 
@@ -192,26 +196,39 @@ impl<F: MascotField> Receiver<F> {
                 what,
             });
         }
-        let mut acc = vec![F::ZERO; m];
-        let mut t = vec![F::ZERO; m];
-        let mut blocks = Vec::with_capacity(m);
-        for l in (0..k).rev() {
-            prf_fill(&mut self.prgs[l], &mut blocks, &mut t);
-            let row = &msg[l * m * F::BYTES..(l + 1) * m * F::BYTES];
-            let bit = self.delta_bits[l];
-            for ((s, &tl), chunk) in acc.iter_mut().zip(&t).zip(row.chunks_exact(F::BYTES)) {
-                // u is the peer's message, public to us: the vartime decoder is fine.
-                let u = F::decode_public_vartime(chunk).ok_or(OfflineError::MalformedMessage {
-                    from: self.peer,
-                    what,
-                })?;
-                // Extend, step 3: q^l = t_{Δ_l}^l + Δ_l·u^l, selected in constant time.
-                let q = tl + F::conditional_select(&F::ZERO, &u, bit);
-                *s = *s + *s + q;
+        let mut out = Vec::with_capacity(m);
+        let mut t = [[0u8; 16]; TILE];
+        let mut acc = [F::Pow2Acc::default(); TILE];
+        let peer = self.peer;
+        for tile in 0..m.div_ceil(TILE) {
+            let n = TILE.min(m - tile * TILE);
+            let acc = &mut acc[..n];
+            acc.fill(F::Pow2Acc::default());
+            for l in 0..k {
+                self.prgs[l].fill_bytes_blocks(&mut t[..n]);
+                let start = (l * m + tile * TILE) * F::BYTES;
+                let row = &msg[start..start + n * F::BYTES];
+                let bit = self.delta_bits[l];
+                for ((s, tl), chunk) in acc.iter_mut().zip(&t).zip(row.chunks_exact(F::BYTES)) {
+                    // u is the peer's message, public to us: the vartime decoder is fine.
+                    // Lazy on purpose: the error enum has drop glue, and an eager value per element was
+                    // built and dropped in this inner loop (visible in the profile).
+                    #[allow(clippy::unnecessary_lazy_evaluations)]
+                    let u = F::decode_public_vartime(chunk)
+                        .ok_or_else(|| OfflineError::MalformedMessage { from: peer, what })?;
+                    // Extend, step 3: q^l = t_{Δ_l}^l + Δ_l·u^l, selected in constant time
+                    // (the two terms summed lazily, q = Σ_l 2^l·q^l reduced once).
+                    F::pow2_add(s, F::from_block(u128::from_le_bytes(*tl)), l);
+                    F::pow2_add(s, F::conditional_select(&F::ZERO, &u, bit), l);
+                }
             }
+            out.extend(acc.iter().map(|&s| F::pow2_finish(s)));
         }
-        crate::shares::wipe(&mut t);
-        Ok(acc)
+        zeroize::Zeroize::zeroize(&mut t);
+        // The accumulators held partial sums of the shares.
+        acc.fill(F::Pow2Acc::default());
+        core::hint::black_box(&mut acc);
+        Ok(out)
     }
 }
 

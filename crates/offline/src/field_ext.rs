@@ -1,7 +1,7 @@
 //! What MASCOT needs from a field beyond [`Field`]: a bit length and a map from uniform 128-bit
 //! OT/PRG outputs to (almost) uniform field elements.
 
-use spdz_field::{Field, Fp};
+use spdz_field::{Field, Fp, Pow2Sum};
 use subtle::Choice;
 
 /// A field MASCOT can run over: elements have at most [`MascotField::BITS`] bits, and a uniform
@@ -23,6 +23,20 @@ pub trait MascotField: Field {
     fn decode_public_vartime(bytes: &[u8]) -> Option<Self> {
         Self::read_le(bytes).ok()
     }
+
+    /// An accumulator of Σ_l 2^l·x_l (l < [`MascotField::BITS`]), the sum COPEe and Gilboa
+    /// use to recombine bit positions; a field may reduce it lazily.
+    type Pow2Acc: Copy + Default;
+
+    /// Adds 2^l·x to `acc` (l < [`MascotField::BITS`]).
+    fn pow2_add(acc: &mut Self::Pow2Acc, x: Self, l: usize);
+
+    /// The accumulated sum.
+    fn pow2_finish(acc: Self::Pow2Acc) -> Self;
+
+    /// `self` times bit `l` of `bits`' canonical representative, branch-free (a secret bit).
+    #[must_use]
+    fn and_bit_of(self, bits: &Self, l: usize) -> Self;
 }
 
 impl MascotField for Fp {
@@ -31,15 +45,38 @@ impl MascotField for Fp {
 
     /// `x mod p`. Since 2^128 = 2p + 2, the values 0 and 1 have one extra preimage: the
     /// statistical distance from uniform is 2/2^128 = 2^−127.
+    #[inline(always)]
     fn from_block(x: u128) -> Self {
         Fp::from_u128(x)
     }
 
+    #[inline(always)]
     fn decode_public_vartime(bytes: &[u8]) -> Option<Self> {
         let arr: [u8; 16] = bytes.try_into().ok()?;
         let x = u128::from_le_bytes(arr);
         // Canonical means x < p = 2^127 − 1; the value is a public message, so a branch is fine.
         (x < (1u128 << 127) - 1).then(|| Fp::from_u128(x))
+    }
+
+    type Pow2Acc = Pow2Sum;
+
+    #[inline(always)]
+    fn pow2_add(acc: &mut Pow2Sum, x: Self, l: usize) {
+        // l < 127 (a bit position); the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        acc.add(x, l as u32);
+    }
+
+    #[inline(always)]
+    fn pow2_finish(acc: Pow2Sum) -> Self {
+        acc.finish()
+    }
+
+    #[inline(always)]
+    fn and_bit_of(self, bits: &Self, l: usize) -> Self {
+        // l < 127 (a bit position); the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        self.and_bit(bits.to_u128(), l as u32)
     }
 
     fn bit(&self, i: usize) -> Choice {

@@ -53,8 +53,9 @@ pub fn gilboa_choices<F: MascotField>(a: &[F]) -> Vec<bool> {
     let mut out = Vec::with_capacity(a.len() * k);
     for x in a {
         for l in 0..k {
-            // Choice bits are secret; the OT keeps them so. bool::from is a data conversion.
-            out.push(bool::from(x.bit(l)));
+            // Choice bits are secret; the OT keeps them so. The comparison is a data
+            // conversion of one masked value (no branch on it).
+            out.push(F::ONE.and_bit_of(x, l) == F::ONE);
         }
     }
     out
@@ -83,15 +84,16 @@ pub fn gilboa_send<F: MascotField>(
         .enumerate()
     {
         let bt = b[g / tau];
-        let mut acc = F::ZERO;
-        // Horner from the top bit: acc = 2·acc + q_0; d_l = q_0 − q_1 + b at position l.
-        for (l, ot) in ots.iter().enumerate().rev() {
+        // Σ_l 2^l·q_0,l with one reduction at the end (the field's lazy gadget sum);
+        // d_l = q_0 − q_1 + b at position l, in one pass over the OTs.
+        let mut acc = F::Pow2Acc::default();
+        for (l, (ot, chunk)) in ots.iter().zip(out.chunks_exact_mut(F::BYTES)).enumerate() {
             let q0 = F::from_block(ot[0].to_u128());
             let q1 = F::from_block(ot[1].to_u128());
-            acc = acc + acc + q0;
-            (q0 - q1 + bt).write_le(&mut out[l * F::BYTES..(l + 1) * F::BYTES]);
+            F::pow2_add(&mut acc, q0, l);
+            (q0 - q1 + bt).write_le(chunk);
         }
-        shares.push(-acc);
+        shares.push(-F::pow2_finish(acc));
     }
     Ok((shares, msg))
 }
@@ -124,17 +126,21 @@ pub fn gilboa_receive<F: MascotField>(
         .zip(msg.chunks_exact(k * F::BYTES))
         .enumerate()
     {
-        let mut acc = F::ZERO;
-        for l in (0..k).rev() {
+        let ag = a[g];
+        // Σ_l 2^l·t_l with t_l = q_bit + bit·d = q_0 + bit·b, the two terms summed lazily
+        // (one reduction per product); the bit selects d without branching.
+        let mut acc = F::Pow2Acc::default();
+        for (l, (ot, chunk)) in ots.iter().zip(ds.chunks_exact(F::BYTES)).enumerate() {
             // d is the peer's message, public to us: the vartime decoder is fine.
-            let d = F::decode_public_vartime(&ds[l * F::BYTES..(l + 1) * F::BYTES])
-                .ok_or(OfflineError::MalformedMessage { from: peer, what })?;
-            let s = F::from_block(ots[l].to_u128());
-            // t = q_bit + bit·d = q_0 + bit·b, selected in constant time.
-            let t = s + F::conditional_select(&F::ZERO, &d, a[g].bit(l));
-            acc = acc + acc + t;
+            // Lazy on purpose: the error enum has drop glue, and an eager value per element was
+            // built and dropped in this inner loop (visible in the profile).
+            #[allow(clippy::unnecessary_lazy_evaluations)]
+            let d = F::decode_public_vartime(chunk)
+                .ok_or_else(|| OfflineError::MalformedMessage { from: peer, what })?;
+            F::pow2_add(&mut acc, F::from_block(ot.to_u128()), l);
+            F::pow2_add(&mut acc, d.and_bit_of(&ag, l), l);
         }
-        out.push(acc);
+        out.push(F::pow2_finish(acc));
     }
     Ok(out)
 }

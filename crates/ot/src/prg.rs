@@ -70,6 +70,18 @@ impl Prg {
         // (and wipes) that output, so no separate wipe here (it cost ~10% of KOS).
     }
 
+    /// Fills `out` with the next `out.len()` blocks of the stream as little-endian bytes,
+    /// encrypting in place (no intermediate buffer: the caller reuses `out` across calls and
+    /// wipes it when done).
+    pub fn fill_bytes_blocks(&mut self, out: &mut [[u8; 16]]) {
+        let base = self.counter;
+        for (k, b) in (0u128..).zip(out.iter_mut()) {
+            *b = base.wrapping_add(k).to_le_bytes();
+        }
+        self.counter = base.wrapping_add(out.len() as u128);
+        encrypt_in_place(&self.cipher, out);
+    }
+
     /// The next block of the stream.
     pub fn next_block(&mut self) -> Block {
         let mut b = [Block::ZERO];
@@ -97,6 +109,14 @@ mod tests {
         let mut b = p.blocks(37);
         b.extend(p.blocks(63));
         assert_eq!(a, b, "the stream does not depend on how it is read");
+        let mut q = Prg::new(Block::new(7));
+        let mut raw = [[0u8; 16]; 60];
+        q.fill_bytes_blocks(&mut raw[..1]);
+        q.fill_bytes_blocks(&mut raw[1..]);
+        let mut rest = q.blocks(40);
+        let mut all: Vec<Block> = raw.iter().map(|b| Block::from_bytes(*b)).collect();
+        all.append(&mut rest);
+        assert_eq!(a, all, "fill_bytes_blocks is the same stream");
         let c = Prg::new(Block::new(8)).blocks(100);
         assert_ne!(a, c);
         assert!(a.iter().all(|x| *x != Block::ZERO));
