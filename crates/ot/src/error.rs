@@ -12,6 +12,11 @@ pub enum OtError {
     /// extension message was altered in transit. Raised by the extension sender.
     #[error("KOS OT-extension consistency check failed")]
     OtConsistencyFailed,
+    /// SoftSpokenOT setup: the punctured-PRF consistency check failed (the receiver's GGM
+    /// corrections do not rebuild the leaves its digest commits to, ePrint 2022/192 as
+    /// implemented by libOTe's malicious small-field VOLE). Raised by the extension sender.
+    #[error("SoftSpokenOT punctured-PRF consistency check failed")]
+    PprfConsistencyFailed,
     /// A coin-toss opening did not match the commitment the peer sent earlier.
     #[error("coin-toss commitment of party {from} does not open to the revealed seed")]
     CommitmentMismatch {
@@ -70,17 +75,23 @@ pub enum OtCheat {
     /// KOS extension receiver appends one byte to its extension message. Caught as
     /// [`OtError::MalformedMessage`].
     OverlongExtension,
+    /// SoftSpokenOT receiver flips one bit of both level-0 GGM corrections of its first VOLE
+    /// at setup, so the sender rebuilds leaves that differ from the ones the receiver's digest
+    /// commits to. Caught by the extension sender as [`OtError::PprfConsistencyFailed`]
+    /// (always, up to a SHA-256 collision). KOS has no such message and ignores it.
+    PprfInconsistentCorrection,
 }
 
 #[cfg(feature = "adversarial")]
 impl OtCheat {
     /// Every strategy, for test matrices and the CLI's list.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::InconsistentChoiceBits,
         Self::NonCanonicalPoint,
         Self::IdentityPoint,
         Self::TruncatedExtension,
         Self::OverlongExtension,
+        Self::PprfInconsistentCorrection,
     ];
 
     /// Stable kebab-case name (CLI `--cheat NAME`).
@@ -92,6 +103,7 @@ impl OtCheat {
             Self::IdentityPoint => "ot-identity-point",
             Self::TruncatedExtension => "ot-truncated-extension",
             Self::OverlongExtension => "ot-overlong-extension",
+            Self::PprfInconsistentCorrection => "ot-pprf-inconsistent-correction",
         }
     }
 
