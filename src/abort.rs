@@ -157,6 +157,8 @@ impl From<&OtError> for AbortKind {
     fn from(err: &OtError) -> Self {
         match err {
             OtError::OtConsistencyFailed => AbortKind::OtConsistencyFailed,
+            // SoftSpokenOT's setup check of the same extension: the same kind of abort.
+            OtError::PprfConsistencyFailed => AbortKind::OtConsistencyFailed,
             OtError::CommitmentMismatch { from } => AbortKind::CommitmentMismatch { from: *from },
             OtError::MalformedMessage { from, .. } => AbortKind::MalformedMessage { from: *from },
             OtError::Poisoned => AbortKind::Poisoned,
