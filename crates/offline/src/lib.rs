@@ -49,7 +49,10 @@ pub use cheat::Cheat;
 pub use cheat::ExpectedAbort;
 pub use error::OfflineError;
 pub use field_ext::MascotField;
-pub use generate::{Params, Report, StepTimes, generate, generate_with_progress};
+pub use generate::{
+    DefaultExtension, Params, Report, StepTimes, generate, generate_with_extension,
+    generate_with_progress,
+};
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};
 pub use store::{FileStore, SessionId, StoreError, StoreSummary, WriteMode};

@@ -376,6 +376,13 @@ pub struct SoftSpoken<const K: usize = DEFAULT_K>;
 impl<const K: usize> RotExtension for SoftSpoken<K> {
     type Sender = Sender<K>;
     type Receiver = Receiver<K>;
+    const NAME: &'static str = match K {
+        1 => "softspoken-k1",
+        2 => "softspoken-k2",
+        4 => "softspoken-k4",
+        8 => "softspoken-k8",
+        _ => "softspoken-unsupported-k",
+    };
 
     async fn setup_sender<T: Transport, R: rand_core::CryptoRng + Send + ?Sized>(
         t: &T,

@@ -399,6 +399,18 @@ fn wrong_lengths_are_malformed() {
         sp.finish(&[0u8; 63]),
         Err(OtError::MalformedMessage { from: 1, .. })
     ));
+    // A correct check message with one byte appended is refused, not read as a prefix.
+    let (rp, msg) = r.extend(&[true; 5], &mut rng, None).unwrap();
+    let (sp, seed) = s.extend(5, &msg, 1, &mut rng).unwrap();
+    let (mut check, _, _) = rp.finish(&seed, 0).unwrap();
+    check.push(0);
+    assert!(matches!(
+        sp.finish(&check),
+        Err(OtError::MalformedMessage {
+            from: 1,
+            what: "SoftSpokenOT check message length"
+        })
+    ));
 }
 
 #[test]
