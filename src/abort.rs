@@ -23,7 +23,7 @@ pub enum AbortKind {
     SacrificeFailed,
     /// Π_[[·]]: the check on a random combination of COPEe-authenticated values failed.
     AuthenticationCheckFailed,
-    /// KOS OT extension: the consistency check failed.
+    /// OT extension: the KOS or SoftSpokenOT consistency check (or SoftSpokenOT's PPRF check) failed.
     OtConsistencyFailed,
     /// A commitment (coin toss, MAC check) was opened to something else.
     CommitmentMismatch {

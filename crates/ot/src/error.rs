@@ -7,10 +7,11 @@ use crate::PartyId;
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum OtError {
-    /// KOS consistency check (ePrint 2015/546, the correlation check on the extended matrix)
-    /// failed: the extension receiver did not use one choice vector in all 128 columns, or its
+    /// KOS consistency check (ePrint 2015/546, the correlation check on the extended matrix),
+    /// or SoftSpokenOT's subspace-VOLE check, which has the same form, failed: the extension
+    /// receiver did not use one choice vector in all 128 columns, or its
     /// extension message was altered in transit. Raised by the extension sender.
-    #[error("KOS OT-extension consistency check failed")]
+    #[error("OT-extension consistency check failed (KOS or SoftSpokenOT)")]
     OtConsistencyFailed,
     /// SoftSpokenOT setup: the punctured-PRF consistency check failed (the receiver's GGM
     /// corrections do not rebuild the leaves its digest commits to, ePrint 2022/192 as
@@ -61,6 +62,8 @@ pub enum OtCheat {
     /// attack the KOS check exists for, which would let it learn bits of Δ). Caught by the
     /// extension sender as [`OtError::OtConsistencyFailed`] except with probability 2^-64 (the
     /// row differs in 64 columns; passing needs Δ to be 0 in all of them).
+    /// SoftSpokenOT: the receiver flips row 0's bit in the correction c_v of every odd VOLE
+    /// (again 64 bits of Δ), caught the same way by its subspace-VOLE check.
     InconsistentChoiceBits,
     /// Base OT: the party sends a non-canonical ristretto255 encoding (the field element p,
     /// a non-reduced encoding of 0) instead of its first point. Caught as
@@ -69,10 +72,12 @@ pub enum OtCheat {
     /// Base OT: the party sends the identity point as its first point. Caught as
     /// [`OtError::MalformedMessage`].
     IdentityPoint,
-    /// KOS extension receiver drops the last byte of its extension message. Caught as
+    /// KOS or SoftSpokenOT extension receiver drops the last byte of its extension message.
+    /// Caught as
     /// [`OtError::MalformedMessage`].
     TruncatedExtension,
-    /// KOS extension receiver appends one byte to its extension message. Caught as
+    /// KOS or SoftSpokenOT extension receiver appends one byte to its extension message.
+    /// Caught as
     /// [`OtError::MalformedMessage`].
     OverlongExtension,
     /// SoftSpokenOT receiver flips one bit of both level-0 GGM corrections of its first VOLE

@@ -16,8 +16,9 @@ use zeroize::Zeroize;
 /// OTs per extension in the drivers (larger requests are split), as in [`crate::kos::BATCH`].
 pub const BATCH: usize = 1 << 15;
 
+/// The core is boxed: it holds an AES key schedule, and the aborted state holds nothing.
 enum SenderState {
-    Ready(SenderCore),
+    Ready(Box<SenderCore>),
     Aborted,
 }
 
@@ -95,7 +96,7 @@ impl<const K: usize> Sender<K> {
         keys.zeroize();
         Ok(Self {
             peer,
-            state: SenderState::Ready(core?),
+            state: SenderState::Ready(Box::new(core?)),
             hash: FixedKeyHash::new(),
         })
     }
@@ -210,7 +211,7 @@ impl<const K: usize> Sender<K> {
 }
 
 enum ReceiverState {
-    Ready(ReceiverCore),
+    Ready(Box<ReceiverCore>),
     Aborted,
 }
 
@@ -266,7 +267,7 @@ impl<const K: usize> Receiver<K> {
         t.send(peer, steps::SOFTSPOKEN_SETUP, msg).await?;
         Ok(Self {
             peer,
-            state: ReceiverState::Ready(core),
+            state: ReceiverState::Ready(Box::new(core)),
             hash: FixedKeyHash::new(),
             cheat,
         })
