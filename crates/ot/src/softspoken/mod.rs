@@ -492,18 +492,35 @@ impl SenderCore {
         let mut commitment = [0u8; 32];
         commitment.copy_from_slice(com);
         let mut cols = vec![Block::ZERO; KAPPA * words];
-        self.col.resize(words, Block::ZERO);
+        self.col.resize(GROUP * words, Block::ZERO);
         let mut buf = vec![[0u8; 16]; words.min(FILL_CHUNK)];
         let first_word = self.next_word;
         for v in 0..voles(k) {
             let w_cols = &mut cols[v * k * words..(v + 1) * k * words];
-            // w_{v,j} = ⊕_{y : y_j = 1} G(seed'_y), y ≥ 1 (position 0 is the unknown seed).
-            for y in 1..n {
-                let seed = self.seeds[v * (n - 1) + y - 1];
-                fill_column(&self.expander, seed, first_word, &mut self.col, &mut buf);
-                for j in 0..k {
-                    if y >> j & 1 == 1 {
-                        xor_into(&mut w_cols[j * words..(j + 1) * words], &self.col);
+            // w_{v,j} = ⊕_{y : y_j = 1} G(seed'_y), y ≥ 1 (position 0 is the unknown seed, its
+            // column stays zero).
+            if k >= 3 {
+                for g in 0..n / GROUP {
+                    for (i, col) in self.col.chunks_exact_mut(words).enumerate() {
+                        let y = g * GROUP + i;
+                        if y == 0 {
+                            col.fill(Block::ZERO);
+                        } else {
+                            let seed = self.seeds[v * (n - 1) + y - 1];
+                            fill_column(&self.expander, seed, first_word, col, &mut buf);
+                        }
+                    }
+                    reduce_group(&self.col, words, g, k, None, w_cols);
+                }
+            } else {
+                for y in 1..n {
+                    let seed = self.seeds[v * (n - 1) + y - 1];
+                    let col = &mut self.col[..words];
+                    fill_column(&self.expander, seed, first_word, col, &mut buf);
+                    for j in 0..k {
+                        if y >> j & 1 == 1 {
+                            xor_into(&mut w_cols[j * words..(j + 1) * words], col);
+                        }
                     }
                 }
             }
@@ -550,6 +567,39 @@ fn fill_column(e: &Expander, y: Block, first: u128, out: &mut [Block], buf: &mut
     for chunk in out.chunks_mut(buf.len().max(1)) {
         e.fill(y, w, chunk, buf);
         w = w.wrapping_add(chunk.len() as u128);
+    }
+}
+
+/// Seeds per reduction group (k ≥ 3): the low 3 bits of x are reduced by a tree in the group.
+const GROUP: usize = 8;
+
+/// Adds one group of 8 PRG columns (`cols[i·words..]` = G(s_{8g+i})) to u (if given) and to
+/// v_j = ⊕_{x : x_j = 1} G(s_x) for j < k, k ≥ 3: bits 0..2 of x by a tree inside the group,
+/// bits 3.. from g (the same for the whole group). About 2 XORs per PRG block instead of
+/// 1 + k/2. `g` is a public loop index.
+fn reduce_group(
+    cols: &[Block],
+    words: usize,
+    g: usize,
+    k: usize,
+    mut u: Option<&mut [Block]>,
+    v: &mut [Block],
+) {
+    let high: Vec<usize> = (3..k).filter(|j| (g >> (j - 3)) & 1 == 1).collect();
+    for w in 0..words {
+        let r = |i: usize| cols[i * words + w];
+        let (a0, a1, a2, a3) = (r(0) ^ r(1), r(2) ^ r(3), r(4) ^ r(5), r(6) ^ r(7));
+        v[w] ^= r(1) ^ r(3) ^ r(5) ^ r(7);
+        v[words + w] ^= a1 ^ a3;
+        let b1 = a2 ^ a3;
+        v[2 * words + w] ^= b1;
+        let total = a0 ^ a1 ^ b1;
+        if let Some(u) = u.as_deref_mut() {
+            u[w] ^= total;
+        }
+        for &j in &high {
+            v[j * words + w] ^= total;
+        }
     }
 }
 
@@ -783,7 +833,7 @@ impl ReceiverCore {
         }
         pad.zeroize();
         let mut cols = vec![Block::ZERO; KAPPA * words];
-        self.col.resize(words, Block::ZERO);
+        self.col.resize(GROUP * words, Block::ZERO);
         self.u.resize(words, Block::ZERO);
         let mut buf = vec![[0u8; 16]; words.min(FILL_CHUNK)];
         let mut msg = Vec::with_capacity(extend_msg_bytes(k, m) + 1);
@@ -792,13 +842,24 @@ impl ReceiverCore {
             let t_cols = &mut cols[v * k * words..(v + 1) * k * words];
             self.u.fill(Block::ZERO);
             // u_v = ⊕_x G(s_x), t_{v,j} = ⊕_{x : x_j = 1} G(s_x).
-            for x in 0..n {
-                let seed = self.seeds[v * n + x];
-                fill_column(&self.expander, seed, first_word, &mut self.col, &mut buf);
-                xor_into(&mut self.u, &self.col);
-                for j in 0..k {
-                    if x >> j & 1 == 1 {
-                        xor_into(&mut t_cols[j * words..(j + 1) * words], &self.col);
+            if k >= 3 {
+                for g in 0..n / GROUP {
+                    for (i, col) in self.col.chunks_exact_mut(words).enumerate() {
+                        let seed = self.seeds[v * n + g * GROUP + i];
+                        fill_column(&self.expander, seed, first_word, col, &mut buf);
+                    }
+                    reduce_group(&self.col, words, g, k, Some(&mut self.u), t_cols);
+                }
+            } else {
+                for x in 0..n {
+                    let seed = self.seeds[v * n + x];
+                    let col = &mut self.col[..words];
+                    fill_column(&self.expander, seed, first_word, col, &mut buf);
+                    xor_into(&mut self.u, col);
+                    for j in 0..k {
+                        if x >> j & 1 == 1 {
+                            xor_into(&mut t_cols[j * words..(j + 1) * words], col);
+                        }
                     }
                 }
             }
