@@ -1,5 +1,5 @@
-//! OT benchmarks: 128 base OTs (Masny–Rindal, ristretto255) and KOS random-OT throughput for
-//! one sender/receiver pair, over the in-memory transport and over TCP + mutual TLS on
+//! OT benchmarks: 128 base OTs (Masny–Rindal, ristretto255), KOS and SoftSpokenOT (k = 2, 4, 8)
+//! random-OT throughput for one sender/receiver pair, over the in-memory transport and over TCP + mutual TLS on
 //! loopback. Each party runs in its own tokio task on a 2-worker runtime. Bytes per OT come
 //! from the transport's counters.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -10,7 +10,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use spdz_net::{MemoryTransport, TlsOptions, TlsTransport, Transport};
-use spdz_ot::{base, kos};
+use spdz_ot::softspoken::SoftSpoken;
+use spdz_ot::{RotExtension, RotReceiver, RotSender, base, kos};
 use tokio::runtime::Runtime;
 
 fn runtime() -> Runtime {
@@ -232,5 +233,112 @@ fn bench_ot(c: &mut Criterion) {
     base_cpu_profile(&rt, 50);
 }
 
-criterion_group!(benches, bench_ot);
+/// Sets up extension `E` once (through [`RotExtension`], as MASCOT does), then times `iters`
+/// random-OT calls of `n` OTs each. Returns the elapsed time and the bytes each side sent
+/// during the timed calls (setup excluded).
+async fn ext_random<E>(n: usize, iters: u64) -> (Duration, u64, u64)
+where
+    E: RotExtension + 'static,
+    E::Sender: 'static,
+    E::Receiver: 'static,
+{
+    let (t0, t1) = memory_pair();
+    let (c0, c1) = (t0.clone(), t1.clone());
+    let s = tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        E::setup_sender(&c0, 1, &mut rng, None).await.unwrap()
+    });
+    let r = tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        E::setup_receiver(&c1, 0, &mut rng, None).await.unwrap()
+    });
+    let (mut sender, mut receiver) = (s.await.unwrap(), r.await.unwrap());
+    t0.reset_stats();
+    t1.reset_stats();
+    let choices: Vec<bool> = (0..n).map(|i| (i * 7 + i / 3) % 2 == 1).collect();
+    let (c0, c1) = (t0.clone(), t1.clone());
+    let start = Instant::now();
+    let s = tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for _ in 0..iters {
+            std::hint::black_box(sender.send_random(&c0, n, &mut rng).await.unwrap());
+        }
+    });
+    let r = tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        for _ in 0..iters {
+            std::hint::black_box(
+                receiver
+                    .receive_random(&c1, &choices, &mut rng)
+                    .await
+                    .unwrap(),
+            );
+        }
+    });
+    s.await.unwrap();
+    r.await.unwrap();
+    let elapsed = start.elapsed();
+    (
+        elapsed,
+        t1.stats().total.bytes_sent,
+        t0.stats().total.bytes_sent,
+    )
+}
+
+/// Wall clock, CPU time (both parties) and bytes per OT of `calls` calls of `n` random OTs.
+fn ext_profile<E>(rt: &Runtime, label: &str, n: usize, calls: u64)
+where
+    E: RotExtension + 'static,
+    E::Sender: 'static,
+    E::Receiver: 'static,
+{
+    let cpu0 = cpu_time();
+    let (wall, r_bytes, s_bytes) = rt.block_on(ext_random::<E>(n, calls));
+    let cpu1 = cpu_time();
+    let ots = n as f64 * calls as f64;
+    eprintln!(
+        "{label} random OT, in-memory, {ots} OTs: wall {:.2} s = {:.2} M OT/s; {:.3} bytes/OT receiver→sender, {:.4} sender→receiver",
+        wall.as_secs_f64(),
+        ots / wall.as_secs_f64() / 1e6,
+        r_bytes as f64 / ots,
+        s_bytes as f64 / ots,
+    );
+    if let (Some(c0), Some(c1)) = (cpu0, cpu1) {
+        let cpu = (c1 - c0).as_secs_f64();
+        eprintln!(
+            "  CPU {:.2} s (both parties, incl. setup) = {:.1} ns CPU/OT; two idle cores ≈ {:.2} M OT/s",
+            cpu,
+            cpu * 1e9 / ots,
+            2.0 * ots / cpu / 1e6
+        );
+    }
+}
+
+/// SoftSpokenOT for k = 2, 4, 8 against KOS through the same [`RotExtension`] path.
+fn bench_softspoken(c: &mut Criterion) {
+    let rt = runtime();
+    let n: usize = 1 << 22;
+    let mut g = c.benchmark_group("ot/softspoken-random");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("KOS, 4M random OTs, memory", |b| {
+        b.iter_custom(|iters| rt.block_on(ext_random::<kos::Kos>(n, iters)).0)
+    });
+    g.bench_function("k=2, 4M random OTs, memory", |b| {
+        b.iter_custom(|iters| rt.block_on(ext_random::<SoftSpoken<2>>(n, iters)).0)
+    });
+    g.bench_function("k=4, 4M random OTs, memory", |b| {
+        b.iter_custom(|iters| rt.block_on(ext_random::<SoftSpoken<4>>(n, iters)).0)
+    });
+    g.bench_function("k=8, 4M random OTs, memory", |b| {
+        b.iter_custom(|iters| rt.block_on(ext_random::<SoftSpoken<8>>(n, iters)).0)
+    });
+    g.finish();
+    ext_profile::<kos::Kos>(&rt, "KOS", n, 4);
+    ext_profile::<SoftSpoken<2>>(&rt, "SoftSpokenOT k=2", n, 4);
+    ext_profile::<SoftSpoken<4>>(&rt, "SoftSpokenOT k=4", n, 4);
+    ext_profile::<SoftSpoken<8>>(&rt, "SoftSpokenOT k=8", n, 4);
+}
+
+criterion_group!(benches, bench_ot, bench_softspoken);
 criterion_main!(benches);

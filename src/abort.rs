@@ -23,7 +23,7 @@ pub enum AbortKind {
     SacrificeFailed,
     /// Π_[[·]]: the check on a random combination of COPEe-authenticated values failed.
     AuthenticationCheckFailed,
-    /// KOS OT extension: the consistency check failed.
+    /// OT extension: the KOS or SoftSpokenOT consistency check (or SoftSpokenOT's PPRF check) failed.
     OtConsistencyFailed,
     /// A commitment (coin toss, MAC check) was opened to something else.
     CommitmentMismatch {
@@ -157,6 +157,8 @@ impl From<&OtError> for AbortKind {
     fn from(err: &OtError) -> Self {
         match err {
             OtError::OtConsistencyFailed => AbortKind::OtConsistencyFailed,
+            // SoftSpokenOT's setup check of the same extension: the same kind of abort.
+            OtError::PprfConsistencyFailed => AbortKind::OtConsistencyFailed,
             OtError::CommitmentMismatch { from } => AbortKind::CommitmentMismatch { from: *from },
             OtError::MalformedMessage { from, .. } => AbortKind::MalformedMessage { from: *from },
             OtError::Poisoned => AbortKind::Poisoned,

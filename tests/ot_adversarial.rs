@@ -1,11 +1,13 @@
-//! OT adversarial matrix: every named OT cheat × the role that can apply it × cheater id ∈ {0, 1}.
+//! OT adversarial matrix: every named OT cheat × the role that can apply it × cheater id ∈ {0, 1},
+//! for both extensions (KOS and SoftSpokenOT with k = 4).
 //! The honest party must abort with the exact error and output nothing; nothing panics.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use spdz_net::MemoryTransport;
-use spdz_ot::{Block, OtCheat, OtError, kos};
+use spdz_ot::softspoken::SoftSpoken;
+use spdz_ot::{OtCheat, OtError, RotExtension, RotReceiver, RotSender, kos};
 
 #[derive(Clone, Copy, Debug)]
 enum Role {
@@ -18,12 +20,18 @@ enum Role {
 fn expected(cheat: OtCheat, cheater: usize, err: &OtError) -> bool {
     match cheat {
         OtCheat::InconsistentChoiceBits => matches!(err, OtError::OtConsistencyFailed),
+        OtCheat::PprfInconsistentCorrection => matches!(err, OtError::PprfConsistencyFailed),
         _ => matches!(err, OtError::MalformedMessage { from, .. } if *from == cheater),
     }
 }
 
-/// Runs setup + 2000 random OTs; returns the honest party's result.
-async fn run(cheat: OtCheat, role: Role, cheater: usize) -> Result<usize, OtError> {
+/// Runs setup + 2000 random OTs of extension `E`; returns the honest party's result.
+async fn run<E>(cheat: OtCheat, role: Role, cheater: usize) -> Result<usize, OtError>
+where
+    E: RotExtension + 'static,
+    E::Sender: 'static,
+    E::Receiver: 'static,
+{
     let honest = 1 - cheater;
     let mesh = MemoryTransport::mesh(2);
     let (tc, th) = (mesh[cheater].clone(), mesh[honest].clone());
@@ -33,13 +41,12 @@ async fn run(cheat: OtCheat, role: Role, cheater: usize) -> Result<usize, OtErro
         Role::Receiver => {
             let bad = tokio::spawn(async move {
                 let mut rng = ChaCha20Rng::seed_from_u64(1);
-                let mut r =
-                    kos::Receiver::setup_with_cheat(&tc, honest, &mut rng, Some(cheat)).await?;
+                let mut r = E::setup_receiver(&tc, honest, &mut rng, Some(cheat)).await?;
                 r.receive_random(&tc, &choices, &mut rng).await
             });
             let mut rng = ChaCha20Rng::seed_from_u64(2);
             let out = async {
-                let mut s = kos::Sender::setup(&th, cheater, &mut rng).await?;
+                let mut s = E::setup_sender(&th, cheater, &mut rng, None).await?;
                 s.send_random(&th, n, &mut rng).await
             }
             .await;
@@ -49,19 +56,12 @@ async fn run(cheat: OtCheat, role: Role, cheater: usize) -> Result<usize, OtErro
         Role::Sender => {
             let bad = tokio::spawn(async move {
                 let mut rng = ChaCha20Rng::seed_from_u64(3);
-                let mut s = kos::Sender::setup_with_delta(
-                    &tc,
-                    honest,
-                    Block::new(0x5eed),
-                    &mut rng,
-                    Some(cheat),
-                )
-                .await?;
+                let mut s = E::setup_sender(&tc, honest, &mut rng, Some(cheat)).await?;
                 s.send_random(&tc, n, &mut rng).await
             });
             let mut rng = ChaCha20Rng::seed_from_u64(4);
             let out = async {
-                let mut r = kos::Receiver::setup(&th, cheater, &mut rng).await?;
+                let mut r = E::setup_receiver(&th, cheater, &mut rng, None).await?;
                 r.receive_random(&th, &choices, &mut rng).await
             }
             .await;
@@ -71,17 +71,22 @@ async fn run(cheat: OtCheat, role: Role, cheater: usize) -> Result<usize, OtErro
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_ot_cheat_is_caught_with_its_error() {
+/// The matrix for one extension; `applies` says which cheats it has a message for.
+async fn matrix<E>(applies: impl Fn(OtCheat) -> bool) -> usize
+where
+    E: RotExtension + 'static,
+    E::Sender: 'static,
+    E::Receiver: 'static,
+{
     let mut cases = 0;
-    for cheat in OtCheat::ALL {
+    for cheat in OtCheat::ALL.into_iter().filter(|c| applies(*c)) {
         let roles: &[Role] = match cheat {
             OtCheat::NonCanonicalPoint | OtCheat::IdentityPoint => &[Role::Receiver, Role::Sender],
             _ => &[Role::Receiver],
         };
         for &role in roles {
             for cheater in [0usize, 1] {
-                let got = run(cheat, role, cheater).await;
+                let got = run::<E>(cheat, role, cheater).await;
                 match got {
                     Err(e) => assert!(
                         expected(cheat, cheater, &e),
@@ -95,7 +100,16 @@ async fn every_ot_cheat_is_caught_with_its_error() {
             }
         }
     }
-    assert_eq!(cases, 14);
+    cases
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_ot_cheat_is_caught_with_its_error() {
+    // KOS has no PPRF setup message: that cheat does not apply to it.
+    let kos = matrix::<kos::Kos>(|c| c != OtCheat::PprfInconsistentCorrection).await;
+    assert_eq!(kos, 14);
+    let softspoken = matrix::<SoftSpoken<4>>(|_| true).await;
+    assert_eq!(softspoken, 16);
 }
 
 #[test]

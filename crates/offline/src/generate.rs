@@ -192,9 +192,10 @@ struct BatchOut<F: MascotField> {
     masks: Vec<(AuthShares<F>, Option<Vec<F>>)>,
 }
 
-/// The random-OT extension MASCOT's Multiply runs on. Everything below is generic over
-/// [`RotExtension`]; replacing KOS (e.g. by SoftSpokenOT) means changing this one line.
-type Extension = kos::Kos;
+/// The random-OT extension MASCOT's Multiply runs on by default ([`generate`],
+/// [`generate_with_progress`]). Everything below is generic over [`RotExtension`];
+/// [`generate_with_extension`] takes another one (e.g. `spdz_ot::softspoken::SoftSpoken<4>`).
+pub type DefaultExtension = kos::Kos;
 
 /// A worker's links and OT state with one peer.
 struct Peer<F: MascotField, T, E: RotExtension> {
@@ -216,14 +217,17 @@ fn pair_channel(base: u16, kind: u16, sender: PartyId, receiver: PartyId) -> u16
 }
 
 /// SHA-256 of everything that shapes the run (the field, the party count and [`Params`]).
-fn params_digest<F>(params: &Params, parties: usize) -> [u8; 32]
+fn params_digest<F>(params: &Params, parties: usize, extension: &str) -> [u8; 32]
 where
     F: MascotField,
 {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    h.update(b"spdz/mascot/params/v2");
+    h.update(b"spdz/mascot/params/v3");
     h.update(F::NAME.as_bytes());
+    // The OT extension: parties running different ones would wait for messages never sent.
+    h.update((extension.len() as u64).to_le_bytes());
+    h.update(extension.as_bytes());
     for x in [
         parties,
         params.triples,
@@ -663,7 +667,7 @@ where
     T: Transport + 'static,
     R: rand_core::CryptoRng + Send + ?Sized,
 {
-    generate_under_key(t, params, None, cheat, rng, progress).await
+    generate_with_extension::<F, T, R, DefaultExtension>(t, params, cheat, rng, progress).await
 }
 
 /// [`generate_with_progress`] under a MAC-key share this party already holds (`Some`), or a
@@ -693,6 +697,51 @@ where
     T: Transport + 'static,
     R: rand_core::CryptoRng + Send + ?Sized,
 {
+    generate_inner::<F, T, R, DefaultExtension>(t, params, key, cheat, rng, progress).await
+}
+
+/// [`generate_with_progress`] over the random-OT extension `E` (the selection hook: e.g.
+/// `spdz_ot::softspoken::SoftSpoken<4>` instead of [`DefaultExtension`]). Every party must use
+/// the same `E`: it is part of the parameters compared at the start
+/// ([`OfflineError::ParamsMismatch`] otherwise).
+///
+/// # Errors
+///
+/// As [`generate`].
+pub async fn generate_with_extension<F, T, R, E>(
+    t: &T,
+    params: &Params,
+    cheat: Option<Cheat>,
+    rng: &mut R,
+    progress: Option<Arc<AtomicUsize>>,
+) -> Result<(MemoryPreprocessing<F>, Report), OfflineError>
+where
+    F: MascotField,
+    T: Transport + 'static,
+    R: rand_core::CryptoRng + Send + ?Sized,
+    E: RotExtension + Send + 'static,
+    E::Sender: 'static,
+    E::Receiver: 'static,
+{
+    generate_inner::<F, T, R, E>(t, params, None, cheat, rng, progress).await
+}
+
+async fn generate_inner<F, T, R, E>(
+    t: &T,
+    params: &Params,
+    key: Option<MacKeyShare<F>>,
+    cheat: Option<Cheat>,
+    rng: &mut R,
+    progress: Option<Arc<AtomicUsize>>,
+) -> Result<(MemoryPreprocessing<F>, Report), OfflineError>
+where
+    F: MascotField,
+    T: Transport + 'static,
+    R: rand_core::CryptoRng + Send + ?Sized,
+    E: RotExtension + Send + 'static,
+    E::Sender: 'static,
+    E::Receiver: 'static,
+{
     let started = Instant::now();
     let (me, n) = (t.id(), t.parties());
     if n < 2 || me >= n {
@@ -710,7 +759,7 @@ where
     // Setup: agree on the parameters first. They fix every party's batch plan, channels and
     // steps; a party with other parameters would otherwise leave the rest waiting for
     // messages that never come, until a timeout. Parameters are public: plain comparison.
-    let digest = params_digest::<F>(params, n);
+    let digest = params_digest::<F>(params, n, E::NAME);
     let digests = t.exchange_all(steps::PARAMS, digest.to_vec()).await?;
     if let Some(from) = (0..n).find(|&j| j != me && digests[j] != digest) {
         return Err(OfflineError::ParamsMismatch { from });
@@ -732,7 +781,7 @@ where
     let base_of = |w: usize| first.wrapping_add(8 * w as u16);
     let results: Vec<WorkerResult<F>> = if workers == 1 {
         vec![
-            run_worker(
+            run_worker::<F, T, E>(
                 t,
                 base_of(0),
                 key.clone(),
@@ -755,7 +804,7 @@ where
             let progress = progress.clone();
             let tau = params.tau;
             handles.push(tokio::spawn(async move {
-                run_worker(&tw, base, key, cheat, tau, rng_w, my_plans, progress).await
+                run_worker::<F, T, E>(&tw, base, key, cheat, tau, rng_w, my_plans, progress).await
             }));
         }
         let mut results = Vec::with_capacity(workers);
@@ -832,7 +881,7 @@ where
 type WorkerResult<F> = Result<(Vec<BatchOut<F>>, StepTimes), OfflineError>;
 
 #[allow(clippy::too_many_arguments)] // one worker's whole configuration, passed once
-async fn run_worker<F: MascotField, T: Transport>(
+async fn run_worker<F: MascotField, T: Transport, E: RotExtension>(
     t: &T,
     base: u16,
     key: MacKeyShare<F>,
@@ -845,7 +894,7 @@ async fn run_worker<F: MascotField, T: Transport>(
     if plans.is_empty() {
         return Ok((Vec::new(), StepTimes::default()));
     }
-    let mut w = Worker::<F, T, Extension>::setup(t, base, key, cheat, tau, rng).await?;
+    let mut w = Worker::<F, T, E>::setup(t, base, key, cheat, tau, rng).await?;
     let mut outs = Vec::with_capacity(plans.len());
     for p in plans {
         outs.push(w.batch(p).await?);

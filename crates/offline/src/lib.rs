@@ -50,7 +50,8 @@ pub use cheat::ExpectedAbort;
 pub use error::OfflineError;
 pub use field_ext::MascotField;
 pub use generate::{
-    Params, Report, StepTimes, generate, generate_under_key, generate_with_progress,
+    DefaultExtension, Params, Report, StepTimes, generate, generate_under_key,
+    generate_with_extension, generate_with_progress,
 };
 pub use preprocessing::{MemoryPreprocessing, Preprocessing, Used};
 pub use shares::{AuthShares, InputMasks, MacKeyShare, Triples};

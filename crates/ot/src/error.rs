@@ -7,11 +7,17 @@ use crate::PartyId;
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum OtError {
-    /// KOS consistency check (ePrint 2015/546, the correlation check on the extended matrix)
-    /// failed: the extension receiver did not use one choice vector in all 128 columns, or its
+    /// KOS consistency check (ePrint 2015/546, the correlation check on the extended matrix),
+    /// or SoftSpokenOT's subspace-VOLE check, which has the same form, failed: the extension
+    /// receiver did not use one choice vector in all 128 columns, or its
     /// extension message was altered in transit. Raised by the extension sender.
-    #[error("KOS OT-extension consistency check failed")]
+    #[error("OT-extension consistency check failed (KOS or SoftSpokenOT)")]
     OtConsistencyFailed,
+    /// SoftSpokenOT setup: the punctured-PRF consistency check failed (the receiver's GGM
+    /// corrections do not rebuild the leaves its digest commits to, ePrint 2022/192 as
+    /// implemented by libOTe's malicious small-field VOLE). Raised by the extension sender.
+    #[error("SoftSpokenOT punctured-PRF consistency check failed")]
+    PprfConsistencyFailed,
     /// A coin-toss opening did not match the commitment the peer sent earlier.
     #[error("coin-toss commitment of party {from} does not open to the revealed seed")]
     CommitmentMismatch {
@@ -56,6 +62,8 @@ pub enum OtCheat {
     /// attack the KOS check exists for, which would let it learn bits of Δ). Caught by the
     /// extension sender as [`OtError::OtConsistencyFailed`] except with probability 2^-64 (the
     /// row differs in 64 columns; passing needs Δ to be 0 in all of them).
+    /// SoftSpokenOT: the receiver flips row 0's bit in the correction c_v of every odd VOLE
+    /// (again 64 bits of Δ), caught the same way by its subspace-VOLE check.
     InconsistentChoiceBits,
     /// Base OT: the party sends a non-canonical ristretto255 encoding (the field element p,
     /// a non-reduced encoding of 0) instead of its first point. Caught as
@@ -64,23 +72,31 @@ pub enum OtCheat {
     /// Base OT: the party sends the identity point as its first point. Caught as
     /// [`OtError::MalformedMessage`].
     IdentityPoint,
-    /// KOS extension receiver drops the last byte of its extension message. Caught as
+    /// KOS or SoftSpokenOT extension receiver drops the last byte of its extension message.
+    /// Caught as
     /// [`OtError::MalformedMessage`].
     TruncatedExtension,
-    /// KOS extension receiver appends one byte to its extension message. Caught as
+    /// KOS or SoftSpokenOT extension receiver appends one byte to its extension message.
+    /// Caught as
     /// [`OtError::MalformedMessage`].
     OverlongExtension,
+    /// SoftSpokenOT receiver flips one bit of both level-0 GGM corrections of its first VOLE
+    /// at setup, so the sender rebuilds leaves that differ from the ones the receiver's digest
+    /// commits to. Caught by the extension sender as [`OtError::PprfConsistencyFailed`]
+    /// (always, up to a SHA-256 collision). KOS has no such message and ignores it.
+    PprfInconsistentCorrection,
 }
 
 #[cfg(feature = "adversarial")]
 impl OtCheat {
     /// Every strategy, for test matrices and the CLI's list.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::InconsistentChoiceBits,
         Self::NonCanonicalPoint,
         Self::IdentityPoint,
         Self::TruncatedExtension,
         Self::OverlongExtension,
+        Self::PprfInconsistentCorrection,
     ];
 
     /// Stable kebab-case name (CLI `--cheat NAME`).
@@ -92,6 +108,7 @@ impl OtCheat {
             Self::IdentityPoint => "ot-identity-point",
             Self::TruncatedExtension => "ot-truncated-extension",
             Self::OverlongExtension => "ot-overlong-extension",
+            Self::PprfInconsistentCorrection => "ot-pprf-inconsistent-correction",
         }
     }
 

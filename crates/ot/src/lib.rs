@@ -8,6 +8,8 @@
 //! - [`kos`]: IKNP OT extension with the KOS consistency check (ePrint 2015/546) in GF(2^128),
 //!   giving correlated OT with the sender's fixed Δ and random OT, behind the role traits of
 //!   [`traits`].
+//! - [`softspoken`]: SoftSpokenOT (Roy, ePrint 2022/192), OT extension from small-field
+//!   subspace VOLE with its malicious checks, a drop-in [`RotExtension`] with 128/k bits per OT.
 //! - [`transpose`]: the bit-matrix transpose IKNP needs.
 //!
 //! See `papers/ot.md` for the protocols as implemented.
@@ -19,6 +21,7 @@ mod error;
 pub mod hash;
 pub mod kos;
 pub mod prg;
+pub mod softspoken;
 pub mod traits;
 pub mod transpose;
 
@@ -41,4 +44,12 @@ pub mod steps {
     pub const KOS_SEED: Step = Step::new(0x0100_0012);
     /// KOS extension: the receiver's opening and check values (x, t).
     pub const KOS_CHECK: Step = Step::new(0x0100_0013);
+    /// SoftSpokenOT setup: the receiver's GGM corrections and PPRF check.
+    pub const SOFTSPOKEN_SETUP: Step = Step::new(0x0100_0021);
+    /// SoftSpokenOT extension: the receiver's corrections c_v and its coin-toss commitment.
+    pub const SOFTSPOKEN_EXTEND: Step = Step::new(0x0100_0022);
+    /// SoftSpokenOT extension: the sender's coin-toss seed.
+    pub const SOFTSPOKEN_SEED: Step = Step::new(0x0100_0023);
+    /// SoftSpokenOT extension: the receiver's opening and check values (x̃, t̃).
+    pub const SOFTSPOKEN_CHECK: Step = Step::new(0x0100_0024);
 }

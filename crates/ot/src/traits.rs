@@ -83,6 +83,11 @@ pub trait RotExtension {
     /// The receiver side after setup.
     type Receiver: RotReceiver + Malicious + Send;
 
+    /// A stable name of the extension and its parameters, which a caller can bind into its
+    /// parameter agreement so that parties running different extensions stop at once.
+    /// The default names KOS ([`crate::kos::Kos`] keeps it); other extensions override it.
+    const NAME: &'static str = "kos";
+
     /// Sets up the sender side with `peer` (base OTs included), optionally applying a named
     /// cheat (tests and `--cheat` only).
     ///
