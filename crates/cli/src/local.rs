@@ -257,3 +257,28 @@ pub(crate) fn report_aborts(aborts: &[(PartyId, AbortKind)], json: bool) -> Fail
         AbortClass::Usage => Failure::Usage(anyhow::anyhow!("invalid parameters")),
     }
 }
+
+/// Runs `job` as this process's party of a deployment: connects over mutual TLS, runs, and
+/// closes the links gracefully (a plain drop could cut off a peer's last frames). An abort
+/// is reported (human or JSON) and becomes the failure with its exit code.
+pub(crate) fn run_deployed<J: PartyJob>(
+    setup: spdz_net::TlsSetup,
+    job: J,
+    json: bool,
+) -> Result<J::Output, Failure> {
+    let me = setup.me;
+    runtime()?.block_on(async {
+        let transport = TlsTransport::connect(setup)
+            .await
+            .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
+        let links = transport.clone();
+        let out = job
+            .run(transport)
+            .await
+            .map_err(|k| report_aborts(&[(me, k)], json))?;
+        if let Err(e) = links.close().await {
+            tracing::debug!(error = %e, "closing the links");
+        }
+        Ok(out)
+    })
+}

@@ -1021,19 +1021,7 @@ pub(crate) fn run_party(setup: spdz_net::TlsSetup, args: &PartyArgs) -> Result<(
         cheat,
     };
     let json = args.opts.json;
-    let report = crate::local::runtime()?.block_on(async {
-        let transport = spdz_net::TlsTransport::connect(setup)
-            .await
-            .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
-        let links = transport.clone();
-        let report = crate::local::PartyJob::run(job, transport)
-            .await
-            .map_err(|k| report_aborts(&[(me, k)], json))?;
-        if let Err(e) = links.close().await {
-            tracing::debug!(error = %e, "closing the links");
-        }
-        Ok::<_, Failure>(report)
-    })?;
+    let report = crate::local::run_deployed(setup, job, json)?;
     print_secure(&[(me, report)], records.as_deref(), classes, None, json);
     Ok(())
 }

@@ -1207,19 +1207,7 @@ pub(crate) fn run_party(setup: spdz_net::TlsSetup, args: &PartyArgs) -> Result<(
         progress: None,
     };
     let json = args.hyper.json;
-    let mut report = crate::local::runtime()?.block_on(async {
-        let transport = spdz_net::TlsTransport::connect(setup)
-            .await
-            .map_err(|e| Failure::Network(anyhow::Error::new(e).context("connecting")))?;
-        let links = transport.clone();
-        let report = crate::local::PartyJob::run(job, transport)
-            .await
-            .map_err(|k| report_aborts(&[(me, k)], json))?;
-        if let Err(e) = links.close().await {
-            tracing::debug!(error = %e, "closing the links");
-        }
-        Ok::<_, Failure>(report)
-    })?;
+    let mut report = crate::local::run_deployed(setup, job, json)?;
     // Training succeeded at this party: only now is anything written.
     let model_file = match (&args.hyper.model_out, report.kept.take(), &report.weights) {
         (Some(dir), Some(k), _) => Some(
